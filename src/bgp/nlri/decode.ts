@@ -1,0 +1,49 @@
+/**
+ * NLRI dispatch by address family. Families without a decoder are kept as raw bytes and
+ * never fail the message.
+ *
+ * @module
+ */
+
+import type { WireReader } from "../../wire/reader.ts";
+import { Afi, Safi } from "../constants.ts";
+import { decodeEvpnNlri } from "./evpn.ts";
+import { decodePrefixes, decodePrefixesGuessAddPath } from "./prefix.ts";
+import type { Nlri } from "./types.ts";
+
+/** True for the families whose NLRI this module decodes. */
+export function isDecodedFamily(afi: number, safi: number): boolean {
+  if (afi === Afi.Ipv4 || afi === Afi.Ipv6) {
+    return safi === Safi.Unicast || safi === Safi.Multicast || safi === Safi.LabeledUnicast ||
+      safi === Safi.MplsVpn || safi === Safi.MulticastMplsVpn;
+  }
+  return afi === Afi.L2vpn && safi === Safi.Evpn;
+}
+
+/**
+ * Decodes the NLRI of one family from `r` up to `r.end` into `out`.
+ *
+ * @param addPath whether path identifiers are present; `undefined` when unknown, so that
+ *   it is guessed from the bytes.
+ * @returns whether path identifiers were read.
+ */
+export function decodeNlri(
+  r: WireReader,
+  afi: number,
+  safi: number,
+  addPath: boolean | undefined,
+  withdraw: boolean,
+  out: Nlri[],
+): boolean {
+  if (afi === Afi.L2vpn && safi === Safi.Evpn) {
+    if (addPath === undefined) {
+      // An EVPN route type is 1-11; a path ID's first byte is almost always 0.
+      addPath = r.remaining >= 6 && r.bytes[r.pos] === 0;
+    }
+    decodeEvpnNlri(r, addPath, out);
+    return addPath;
+  }
+  if (addPath === undefined) return decodePrefixesGuessAddPath(r, afi, safi, withdraw, out);
+  decodePrefixes(r, afi, safi, addPath, withdraw, out);
+  return addPath;
+}
