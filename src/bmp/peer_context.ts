@@ -73,21 +73,28 @@ export function peerContextFromOpens(
  * The UPDATE decoding context for a Route Monitoring message of `peer`.
  *
  * @param ctx the peer's context, undefined when no Peer Up was seen (Add-Path guessed)
- * @param stateless families the message itself declares to carry path IDs (BMPv4
- *   stateless parsing TLV), which win over the session state
+ * @param stateless the monitored router's ADD-PATH send/receive bits per family from the
+ *   message's BMPv4 stateless parsing TLV, which win over the session state: routes it
+ *   received (Adj-RIB-In) carry path IDs when it may receive them, routes it sends
+ *   (Adj-RIB-Out) when it may send them
  */
 export function updateContextFor(
   peer: PerPeerHeader,
   ctx: PeerContext | undefined,
-  stateless?: Map<number, boolean>,
+  stateless?: Map<number, number>,
 ): UpdateContext {
   const set = ctx ? (peer.adjRibOut ? ctx.addPathOut : ctx.addPathIn) : undefined;
+  const bit = peer.peerType === PeerType.LocRibInstance
+    ? RECEIVE | SEND
+    : peer.adjRibOut
+    ? SEND
+    : RECEIVE;
   return {
     asn4: !peer.asn2,
     addPath: (afi, safi) => {
       const k = familyKey(afi, safi);
       const declared = stateless?.get(k);
-      if (declared !== undefined) return declared;
+      if (declared !== undefined) return (declared & bit) !== 0;
       return set ? set.has(k) : undefined;
     },
   };

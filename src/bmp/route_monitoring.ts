@@ -123,7 +123,7 @@ function readUpdate(
   limit: number,
   peer: PerPeerHeader,
   ctx: PeerContext | undefined,
-  stateless?: Map<number, boolean>,
+  stateless?: Map<number, number>,
 ): { update: BgpUpdate; length: number } {
   const length = bgpMessageLength(b, off, limit);
   if (b[off + 18] !== 2) {
@@ -169,7 +169,7 @@ export function decodeRouteMonitoring(
   const tlvs: RouteMonitoringTlv[] = [];
   let pdu = -1;
   let pduLen = 0;
-  let stateless: Map<number, boolean> | undefined;
+  let stateless: Map<number, number> | undefined;
   while (r.pos < r.end) {
     const type = r.u16();
     const len = r.u16();
@@ -188,7 +188,7 @@ export function decodeRouteMonitoring(
             of (tlv.value as { families: { afi: number; safi: number; sendReceive: number }[] })
               .families
         ) {
-          stateless.set(familyKey(f.afi, f.safi), f.sendReceive !== 0);
+          stateless.set(familyKey(f.afi, f.safi), f.sendReceive);
         }
       }
     }
