@@ -2,6 +2,9 @@
  * bmpmon: a BGP Monitoring Protocol (RFC 7854) collector.
  *
  * ```text
+ * bmpmon serve [--env-file F]         run the collector
+ * bmpmon migrate [--env-file F]       apply the database migrations
+ * bmpmon replay FILE... --to HOST:PORT [--rate N] [--connections N]
  * bmpmon decode FILE... [--format jsonl] [--summary [--json]] [--port N]
  * ```
  *
@@ -9,8 +12,18 @@
  */
 
 import { runDecode } from "./src/cli/decode.ts";
+import { replay } from "./src/cli/replay.ts";
+import { runMigrate, runServe } from "./src/cli/serve.ts";
+import { ConfigError, configFromProcess } from "./src/config.ts";
 
 const USAGE = `Usage:
+  bmpmon serve [--env-file FILE]
+      Run the collector (configuration: environment variables and FILE, see README).
+  bmpmon migrate [--env-file FILE]
+      Apply the database migrations and exit.
+  bmpmon replay FILE... --to HOST:PORT [--rate MSGS_PER_S] [--connections N]
+      Send captured BMP streams to a collector, one connection per captured flow
+      (N copies of each with --connections).
   bmpmon decode FILE... [--format jsonl | --summary [--json]] [--port N]
       Decode raw BMP streams (also .gz/.xz) and pcap/pcapng captures.
       --format jsonl   one JSON object per BMP message (default)
@@ -69,6 +82,33 @@ async function decodeCommand(argv: string[]): Promise<number> {
   return await runDecode(args, { format: summary ? "summary" : "jsonl", json, port });
 }
 
+async function replayCommand(argv: string[]): Promise<number> {
+  const { args, flags } = parseArgs(argv, ["to", "rate", "connections"]);
+  for (const k of flags.keys()) {
+    if (!["to", "rate", "connections"].includes(k)) throw new UsageError(`unknown option --${k}`);
+  }
+  if (args.length === 0) throw new UsageError("replay needs at least one FILE");
+  const to = flags.get("to");
+  const m = typeof to === "string" ? /^\[?([^\]]+?)\]?:(\d+)$/.exec(to) : null;
+  if (!m) throw new UsageError("replay needs --to HOST:PORT");
+  const rate = Number(flags.get("rate") ?? 0);
+  const connections = Number(flags.get("connections") ?? 1);
+  if (!(rate >= 0)) throw new UsageError(`--rate ${flags.get("rate")}: not a number >= 0`);
+  if (!Number.isInteger(connections) || connections < 1) {
+    throw new UsageError(`--connections ${flags.get("connections")}: not a whole number >= 1`);
+  }
+  const r = await replay(args, { hostname: m[1], port: Number(m[2]), rate, connections });
+  console.log(JSON.stringify(r));
+  return 0;
+}
+
+async function configFor(argv: string[]) {
+  const { args, flags } = parseArgs(argv, ["env-file"]);
+  for (const k of flags.keys()) if (k !== "env-file") throw new UsageError(`unknown option --${k}`);
+  if (args.length) throw new UsageError(`unexpected argument ${args[0]}`);
+  return await configFromProcess(flags.get("env-file") as string | undefined);
+}
+
 /** Runs the CLI; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -76,6 +116,12 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case "decode":
         return await decodeCommand(rest);
+      case "replay":
+        return await replayCommand(rest);
+      case "serve":
+        return await runServe(await configFor(rest));
+      case "migrate":
+        return await runMigrate(await configFor(rest));
       case undefined:
       case "help":
       case "--help":
@@ -86,6 +132,10 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError(`unknown command ${command}`);
     }
   } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`bmpmon: ${e.message}`);
+      return 2;
+    }
     if (e instanceof UsageError) {
       console.error(`bmpmon: ${e.message}\n${USAGE}`);
       return 2;

@@ -73,7 +73,7 @@ export class PeerStatsSink implements MessageSink {
     return rc;
   }
 
-  write(router: RouterConnection, m: BmpMessage): void | Promise<void> {
+  write(router: RouterConnection, m: BmpMessage, raw: Uint8Array): void | Promise<void> {
     if ("peer" in m) {
       const p = peerOf(this.#router(router), m.peer);
       p.messages++;
@@ -99,7 +99,7 @@ export class PeerStatsSink implements MessageSink {
         p.lastStats = s;
       }
     }
-    return this.#inner.write(router, m);
+    return this.#inner.write(router, m, raw);
   }
 
   decodeError(router: RouterConnection, error: DecodeError, raw: Uint8Array): void {

@@ -51,8 +51,11 @@ export class RouterConnection {
 
 /** Where decoded messages go. */
 export interface MessageSink {
-  /** Takes one message; a returned promise means "stop reading until it resolves". */
-  write(router: RouterConnection, m: BmpMessage): void | Promise<void>;
+  /**
+   * Takes one message; a returned promise means "stop reading until it resolves".
+   * `raw` is a view of the message's bytes, valid only during the call.
+   */
+  write(router: RouterConnection, m: BmpMessage, raw: Uint8Array): void | Promise<void>;
   /** A message that failed to decode (`raw` is a copy of its bytes). */
   decodeError?(router: RouterConnection, error: DecodeError, raw: Uint8Array): void;
   /** A router connected. */
@@ -139,7 +142,9 @@ export class Collector {
         if (n === null) break;
         router.bytes += n;
         framer.commit(n);
-        let wait: Promise<void> | undefined;
+        // Every write still in progress must finish before the next read (backpressure)
+        // and before routerDown, or routes could land after their peer was closed.
+        const waits: Promise<void>[] = [];
         framer.drain((bytes, off, len) => {
           let m: BmpMessage;
           try {
@@ -157,10 +162,11 @@ export class Collector {
             router.sysName = m.sysName ?? router.sysName;
             router.sysDescr = m.sysDescr ?? router.sysDescr;
           }
-          const p = sink.write(router, m);
-          if (p instanceof Promise) wait = p;
+          const p = sink.write(router, m, bytes.subarray(off, off + len));
+          if (p instanceof Promise) waits.push(p);
         });
-        if (wait) await wait;
+        if (waits.length === 1) await waits[0];
+        else if (waits.length > 1) await Promise.all(waits);
       }
     } catch (e) {
       const err = toDecodeError(e, 0);

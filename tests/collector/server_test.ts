@@ -105,3 +105,32 @@ Deno.test("Collector closes a connection whose framing breaks", async () => {
     await collector.stop();
   }
 });
+
+Deno.test("Collector waits for every pending write before routerDown", async () => {
+  // A sink whose first write resolves late (like a store creating the peer row) while
+  // the later ones resolve at once: the slow one is not the last promise of the read.
+  const order: string[] = [];
+  const sink: MessageSink = {
+    write(_router, m) {
+      if (m.kind !== "initiation") return Promise.resolve();
+      return new Promise<void>((r) => setTimeout(() => (order.push("slow write done"), r()), 50));
+    },
+    routerDown() {
+      order.push("router down");
+    },
+  };
+  const collector = new Collector({ hostname: "127.0.0.1", port: 0, sink });
+  const addr = collector.start();
+  try {
+    await replay([fixture("gobgp-frr-lab/gobgp-3.10-pre-100.bmp")], {
+      hostname: addr.hostname,
+      port: addr.port,
+      rate: 0,
+      connections: 1,
+    });
+    for (let i = 0; i < 100 && order.length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    assertEquals(order, ["slow write done", "router down"]);
+  } finally {
+    await collector.stop();
+  }
+});

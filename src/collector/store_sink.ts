@@ -1,0 +1,65 @@
+/**
+ * Connects the listener to the store: each router connection becomes a `routers` row,
+ * its messages go to the {@linkcode StoreWriter}, and its end closes its peers.
+ *
+ * A router is identified by its address. A second live connection from the same address
+ * (a replay posing as several routers, or NAT) gets its own row, keyed `address#n`; a
+ * router that reconnects after its previous session ended gets its row back.
+ *
+ * @module
+ */
+
+import type { BmpMessage } from "../bmp/message.ts";
+import type { StoreWriter } from "../store/writer.ts";
+import type { DecodeError } from "../wire/errors.ts";
+import type { MessageSink, RouterConnection } from "./server.ts";
+
+/** A {@linkcode MessageSink} that writes into a {@linkcode StoreWriter}. */
+export class StoreSink implements MessageSink {
+  readonly #writer: StoreWriter;
+  /** Connection id → routers.id. */
+  readonly #ids = new Map<number, number>();
+  /** Router key → connection id holding it. */
+  readonly #live = new Map<string, number>();
+  readonly #keys = new Map<number, string>();
+
+  constructor(writer: StoreWriter) {
+    this.#writer = writer;
+  }
+
+  /** The `routers.id` of a connection, once it is up. */
+  routerId(connectionId: number): number | undefined {
+    return this.#ids.get(connectionId);
+  }
+
+  async routerUp(router: RouterConnection): Promise<void> {
+    let key = router.remoteAddress;
+    for (let n = 2; this.#live.has(key); n++) key = `${router.remoteAddress}#${n}`;
+    this.#live.set(key, router.id);
+    this.#keys.set(router.id, key);
+    this.#ids.set(
+      router.id,
+      await this.#writer.router(key, router.remoteAddress, router.remotePort),
+    );
+  }
+
+  write(router: RouterConnection, m: BmpMessage, raw: Uint8Array): void | Promise<void> {
+    const id = this.#ids.get(router.id);
+    if (id === undefined) throw new Error(`Cannot store message: router ${router.id} is not up`);
+    return this.#writer.write(id, m, m.kind === "route_mirroring" ? raw.slice() : undefined);
+  }
+
+  decodeError(router: RouterConnection, error: DecodeError, raw: Uint8Array): void {
+    const id = this.#ids.get(router.id);
+    if (id !== undefined) this.#writer.writeError(id, error, raw);
+  }
+
+  async routerDown(router: RouterConnection): Promise<void> {
+    const id = this.#ids.get(router.id);
+    const key = this.#keys.get(router.id);
+    if (key !== undefined && this.#live.get(key) === router.id) this.#live.delete(key);
+    this.#keys.delete(router.id);
+    this.#ids.delete(router.id);
+    if (id !== undefined) await this.#writer.routerDown(id);
+  }
+}

@@ -1,0 +1,624 @@
+/**
+ * The batch writer: decoded BMP messages in, committed rows out.
+ *
+ * Routes (RFC 7854 §4.6) go to one of N lanes, chosen by a hash of (peer, route key) so
+ * that the updates of one route stay in order. Each lane owns a reserved connection and
+ * two batches: one filling, one committing. A batch is one transaction:
+ *
+ * ```text
+ * COPY bmpmon_attrs_stage      new attribute sets      → INSERT path_attrs ON CONFLICT DO NOTHING
+ * COPY route_history           every NLRI
+ * COPY bmpmon_rib_stage        last row of each route  → INSERT rib ... ON CONFLICT DO UPDATE
+ * COMMIT
+ * ```
+ *
+ * Peer Down (and router disconnect) waits for the batches before it, then marks the
+ * peer's current-RIB rows withdrawn in one UPDATE on a pool connection, while the lanes
+ * go on with other peers' routes. Statistics, events and mirroring are small inserts on
+ * the pool.
+ *
+ * @module
+ */
+
+import type { ReservedSql, Sql } from "postgres";
+import type {
+  BmpMessage,
+  PeerDownMessage,
+  PeerUpMessage,
+  RouteMonitoringMessage,
+} from "../bmp/message.ts";
+import type { PerPeerHeader } from "../bmp/per_peer_header.ts";
+import type { DecodeError } from "../wire/errors.ts";
+import {
+  ATTR_COLUMNS,
+  encodeAttrs,
+  encodeMirroring,
+  encodeRoute,
+  MIRRORING_COLUMNS,
+  ROUTE_COLUMNS,
+  STAGE_COLUMNS,
+} from "./_encode.ts";
+import { CopyBuffer, copyIn } from "./copy.ts";
+import {
+  mirroringRow,
+  peerDownRow,
+  type PeerEventRow,
+  peerKey,
+  peerKeyText,
+  peerUpRow,
+  routerEventRow,
+  routeRows,
+  statRows,
+  tableNameOf,
+} from "./rows.ts";
+
+/** Options of {@linkcode StoreWriter.open}. */
+export interface WriterOptions {
+  /** Parallel lanes (reserved connections) for route batches. Default 2. */
+  lanes?: number;
+  /** Routes per lane batch before it is committed. Default 20,000 (bench/store_m320.ts). */
+  batchRows?: number;
+  /** Longest time a route waits in a batch, in ms. Default 200. */
+  flushMs?: number;
+  /** Attribute set ids remembered as stored; the set is cleared when larger. */
+  attrCacheSize?: number;
+  /** Called with a failed batch's or statement's error (the writer goes on). */
+  onError?: (e: unknown) => void;
+  /** Clock for zero per-peer timestamps, in ms. */
+  now?: () => number;
+}
+
+/** Counters of a writer. */
+export interface WriterStats {
+  batches: number;
+  routes: number;
+  attrSets: number;
+  errors: number;
+  /** Time spent in batch transactions, ms (summed over lanes). */
+  commitMs: number;
+  /** Of `commitMs`: ms per step (attrs, history, stage, upsert, commit). */
+  steps: Record<"attrs" | "history" | "stage" | "upsert" | "commit", number>;
+}
+
+class Batch {
+  readonly hist = new CopyBuffer(1 << 20);
+  readonly stage = new CopyBuffer(1 << 20);
+  readonly attrs = new CopyBuffer(1 << 18);
+  /** Route identity → index in `spans`/`keys` of its latest row. */
+  readonly index = new Map<string, number>();
+  spans: number[] = [];
+  keys: string[] = [];
+  routes = 0;
+  firstAt = 0;
+
+  reset(): void {
+    this.hist.reset();
+    this.stage.reset();
+    this.attrs.reset();
+    this.index.clear();
+    this.spans = [];
+    this.keys = [];
+    this.routes = 0;
+  }
+}
+
+interface Lane {
+  conn: ReservedSql;
+  fill: Batch;
+  spare: Batch | null;
+  inflight: Promise<void> | null;
+}
+
+const RESOLVED = Promise.resolve();
+
+const UPSERT_RIB = `
+INSERT INTO rib AS r (peer_id, afi, safi, rd, route_key, path_id, prefix, labels, attr_id,
+  origin_as, evpn_route_type, evpn_esi, evpn_ethernet_tag, evpn_mac, evpn_ip, evpn_gateway,
+  first_seen, last_change, withdrawn, withdrawn_time)
+SELECT peer_id, afi, safi, coalesce(rd, ''), route_key, coalesce(path_id, 0), prefix, labels,
+  attr_id, origin_as, evpn_route_type, evpn_esi, evpn_ethernet_tag, evpn_mac, evpn_ip,
+  evpn_gateway, time, time, withdrawn, CASE WHEN withdrawn THEN time END
+FROM bmpmon_rib_stage
+ON CONFLICT (peer_id, afi, safi, rd, route_key, path_id) DO UPDATE SET
+  labels = CASE WHEN excluded.withdrawn THEN r.labels ELSE excluded.labels END,
+  attr_id = CASE WHEN excluded.withdrawn THEN r.attr_id ELSE excluded.attr_id END,
+  origin_as = CASE WHEN excluded.withdrawn THEN r.origin_as ELSE excluded.origin_as END,
+  last_change = excluded.last_change,
+  withdrawn = excluded.withdrawn,
+  withdrawn_time = excluded.withdrawn_time`;
+
+const INSERT_ATTRS = `INSERT INTO path_attrs (${ATTR_COLUMNS.join(", ")})
+SELECT ${ATTR_COLUMNS.join(", ")} FROM bmpmon_attrs_stage ON CONFLICT (id) DO NOTHING`;
+
+function laneOf(peerId: number, key: string, lanes: number): number {
+  if (lanes === 1) return 0;
+  let h = peerId | 0;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return ((h ^ (h >>> 15)) >>> 0) % lanes;
+}
+
+/**
+ * Writes decoded BMP messages of any number of routers into the store.
+ *
+ * @example
+ * ```ts ignore
+ * import postgres from "postgres";
+ * const sql = postgres(Deno.env.get("DATABASE_URL")!);
+ * const writer = await StoreWriter.open(sql);
+ * const routerId = await writer.router("192.0.2.1", "192.0.2.1");
+ * for (const { message } of readBmpStream(bytes)) {
+ *   if (message) await writer.write(routerId, message);
+ * }
+ * await writer.close();
+ * ```
+ */
+export class StoreWriter {
+  readonly #sql: Sql;
+  readonly #lanes: Lane[];
+  readonly #batchRows: number;
+  readonly #flushMs: number;
+  readonly #attrCacheSize: number;
+  readonly #onError?: (e: unknown) => void;
+  readonly #now: () => number;
+  readonly #attrIds = new Set<string>();
+  readonly #peerIds = new Map<string, number>();
+  readonly #peerPending = new Map<string, Promise<number>>();
+  /** Loc-RIB / VRF table name of a peer, from its Peer Up: router id | peer key. */
+  readonly #tableNames = new Map<string, string>();
+  readonly #pending = new Set<Promise<unknown>>();
+  #errors: unknown[] = [];
+  readonly #timer: ReturnType<typeof setInterval>;
+  #closed = false;
+  readonly stats: WriterStats = {
+    batches: 0,
+    routes: 0,
+    attrSets: 0,
+    errors: 0,
+    commitMs: 0,
+    steps: { attrs: 0, history: 0, stage: 0, upsert: 0, commit: 0 },
+  };
+
+  private constructor(sql: Sql, lanes: Lane[], opts: WriterOptions) {
+    this.#sql = sql;
+    this.#lanes = lanes;
+    this.#batchRows = opts.batchRows ?? 20_000;
+    this.#flushMs = opts.flushMs ?? 200;
+    this.#attrCacheSize = opts.attrCacheSize ?? 1_000_000;
+    this.#onError = opts.onError;
+    this.#now = opts.now ?? Date.now;
+    const timer = setInterval(() => this.#tick(), Math.max(10, this.#flushMs >> 1));
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  /**
+   * Reserves the lanes' connections and creates their staging tables.
+   *
+   * @param sql a postgres.js pool with room for `lanes` reserved connections plus one
+   * @param opts batch sizes, lanes, error hook
+   */
+  static async open(sql: Sql, opts: WriterOptions = {}): Promise<StoreWriter> {
+    const lanes: Lane[] = [];
+    for (let i = 0; i < (opts.lanes ?? 2); i++) {
+      const conn = await sql.reserve();
+      // Staging lives in temp tables (no WAL); give them room in local buffers first.
+      await conn.unsafe(`SET temp_buffers = '128MB'`);
+      await conn.unsafe(`CREATE TEMP TABLE IF NOT EXISTS bmpmon_rib_stage
+        (LIKE route_history, route_key text COLLATE "C") ON COMMIT DELETE ROWS`);
+      await conn.unsafe(`CREATE TEMP TABLE IF NOT EXISTS bmpmon_attrs_stage
+        (LIKE path_attrs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+      lanes.push({ conn, fill: new Batch(), spare: new Batch(), inflight: null });
+    }
+    return new StoreWriter(sql, lanes, opts);
+  }
+
+  /**
+   * Registers a router connection: creates or updates its `routers` row.
+   *
+   * @param key identity of the router for the store, e.g. its address
+   * @param address the router's IP address
+   * @returns the router id
+   */
+  async router(key: string, address?: string, port?: number): Promise<number> {
+    const [row] = await this.#sql`
+      INSERT INTO routers (key, address, port, connected, connected_at, last_seen)
+      VALUES (${key}, ${address ?? null}, ${port ?? null}, true, now(), now())
+      ON CONFLICT (key) DO UPDATE SET address = excluded.address, port = excluded.port,
+        connected = true, connected_at = now(), last_seen = now()
+      RETURNING id`;
+    return row.id as number;
+  }
+
+  /**
+   * Stores one decoded message of router `routerId`.
+   *
+   * @param raw the message's bytes, kept for Route Mirroring
+   * @returns a promise to await before writing more when the store lags (backpressure),
+   *   or undefined
+   */
+  write(routerId: number, m: BmpMessage, raw?: Uint8Array): Promise<void> | undefined {
+    switch (m.kind) {
+      case "route_monitoring": {
+        const table = this.#tableName(routerId, m.peer, m);
+        const key = `${routerId}|${m.peer.key}|${table}|${m.peer.postPolicy ? "L" : ""}${
+          m.peer.adjRibOut ? "O" : ""
+        }`;
+        const id = this.#peerIds.get(key);
+        if (id !== undefined) return this.#routes(routerId, id, m);
+        return this.#peerId(routerId, m.peer, table).then((pid) => this.#routes(routerId, pid, m));
+      }
+      case "peer_up":
+        this.#track(this.#peerUp(routerId, m));
+        return;
+      case "peer_down":
+        // The routes of this peer written before the Peer Down are committed first.
+        this.#track(this.#peerDown(routerId, m, this.#sealAll()));
+        return;
+      case "statistics_report":
+        this.#track(this.#stats(routerId, m));
+        return;
+      case "route_mirroring":
+        this.#track(this.#mirroring(routerId, m, raw));
+        return;
+      case "initiation":
+      case "termination":
+        this.#track(this.#routerEvent(routerId, m));
+        return;
+    }
+  }
+
+  /** Stores a message the decoder rejected, with its raw bytes. */
+  writeError(routerId: number, e: DecodeError, raw?: Uint8Array): void {
+    this.#track(this.#sql`
+      INSERT INTO decode_errors (router_id, message_type, code, message, stream_offset, raw)
+      VALUES (${routerId}, ${e.messageType ?? null}, ${e.code}, ${e.message}, ${e.offset},
+        ${raw ?? null})`);
+  }
+
+  /**
+   * A router's connection ended: every peer of it that is up goes down, its routes are
+   * marked withdrawn (one UPDATE), and a `down` event is written per peer.
+   */
+  routerDown(routerId: number): Promise<void> {
+    const p = this.#sealAll().then(() =>
+      this.#sql.begin(async (tx) => {
+        const now = new Date(this.#now());
+        const peers = await tx`
+          UPDATE peers SET state = 'down', down_time = ${now}, down_reason = NULL,
+            down_reason_name = 'router_disconnected'
+          WHERE router_id = ${routerId} AND state <> 'down' RETURNING id`;
+        const ids = peers.map((p) => p.id as number);
+        const [{ count }] = await tx`
+          WITH w AS (UPDATE rib SET withdrawn = true, withdrawn_time = ${now}
+            WHERE peer_id IN (SELECT id FROM peers WHERE router_id = ${routerId})
+              AND NOT withdrawn
+            RETURNING 1)
+          SELECT count(*)::bigint AS count FROM w`;
+        if (ids.length > 0) {
+          await tx`
+            INSERT INTO peer_events (time, router_id, peer_id, event, reason_name,
+              routes_withdrawn)
+            SELECT ${now}, ${routerId}, unnest(${ids}::int[]), 'down', 'router_disconnected',
+              ${count}`;
+        }
+        await tx`UPDATE routers SET connected = false, disconnected_at = ${now}
+          WHERE id = ${routerId}`;
+      })
+    );
+    this.#track(p);
+    return p.then(() => {});
+  }
+
+  /**
+   * Commits everything written so far.
+   *
+   * @throws the first error of a batch or statement since the last flush
+   */
+  async flush(): Promise<void> {
+    await this.#sealAll();
+    while (this.#pending.size > 0) {
+      await Promise.allSettled([...this.#pending]);
+      await this.#sealAll();
+    }
+    const errors = this.#errors;
+    this.#errors = [];
+    if (errors.length > 0) throw errors[0];
+  }
+
+  /** Flushes, then releases the lanes' connections (the pool stays open). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    try {
+      await this.flush();
+    } finally {
+      for (const l of this.#lanes) l.conn.release();
+    }
+  }
+
+  #track(p: Promise<unknown>): void {
+    const t = p.catch((e) => this.#fail(e)).finally(() => this.#pending.delete(t));
+    this.#pending.add(t);
+  }
+
+  #fail(e: unknown): void {
+    this.stats.errors++;
+    this.#errors.push(e);
+    this.#onError?.(e);
+  }
+
+  #tableName(routerId: number, h: PerPeerHeader, m?: RouteMonitoringMessage): string {
+    if (m?.tlvs) {
+      const t = m.tlvs.find((t) => t.name === "vrf_table_name");
+      if (t) return String(t.value);
+    }
+    return this.#tableNames.get(`${routerId}|${h.key}`) ?? "";
+  }
+
+  #peerId(routerId: number, h: PerPeerHeader, table: string): Promise<number> {
+    const k = peerKey(routerId, h, table);
+    const text = peerKeyText(k);
+    const cacheKey = `${routerId}|${h.key}|${table}|${h.postPolicy ? "L" : ""}${
+      h.adjRibOut ? "O" : ""
+    }`;
+    let p = this.#peerPending.get(cacheKey);
+    if (p) return p;
+    p = this.#sql`
+      INSERT INTO peers (router_id, peer_type, rd, address, table_name, post_policy,
+        adj_rib_out, asn, bgp_id, flags)
+      VALUES (${routerId}, ${k.peerType}, ${k.rd}, ${k.address}, ${k.tableName},
+        ${k.postPolicy}, ${k.adjRibOut}, ${h.asn}, ${h.bgpId}, ${h.flags})
+      ON CONFLICT (router_id, peer_type, rd, address, table_name, post_policy, adj_rib_out)
+      DO UPDATE SET asn = excluded.asn, bgp_id = excluded.bgp_id, flags = excluded.flags
+      RETURNING id`.then(([row]) => {
+      const id = row.id as number;
+      this.#peerIds.set(cacheKey, id);
+      this.#peerPending.delete(cacheKey);
+      return id;
+    }, (e) => {
+      this.#peerPending.delete(cacheKey);
+      throw new Error(`Cannot register peer ${text}: ${e instanceof Error ? e.message : e}`, {
+        cause: e,
+      });
+    });
+    this.#peerPending.set(cacheKey, p);
+    return p;
+  }
+
+  #routes(routerId: number, peerId: number, m: RouteMonitoringMessage): Promise<void> | undefined {
+    const rows = routeRows(m, routerId, peerId, { nowMs: this.#now() });
+    if (rows.length === 0) return;
+    const lanes = this.#lanes;
+    let wait: Promise<void> | undefined;
+    for (const r of rows) {
+      const lane = lanes[laneOf(peerId, r.routeKey, lanes.length)];
+      const b = lane.fill;
+      if (b.routes === 0) b.firstAt = performance.now();
+      const a = r.attrs;
+      if (a && !this.#attrIds.has(a.id)) {
+        if (this.#attrIds.size >= this.#attrCacheSize) this.#attrIds.clear();
+        this.#attrIds.add(a.id);
+        encodeAttrs(b.attrs, a);
+        this.stats.attrSets++;
+      }
+      const start = b.hist.length;
+      encodeRoute(b.hist, r);
+      const end = b.hist.length;
+      b.hist.end();
+      const id = `${r.peerId}|${r.afi}|${r.safi}|${r.rd}|${r.pathId}|${r.routeKey}`;
+      const at = b.index.get(id);
+      if (at === undefined) {
+        b.index.set(id, b.keys.length);
+        b.keys.push(r.routeKey);
+        b.spans.push(start, end);
+      } else {
+        b.spans[2 * at] = start;
+        b.spans[2 * at + 1] = end;
+      }
+      b.routes++;
+      if (b.routes >= this.#batchRows) {
+        if (lane.inflight) wait = lane.inflight;
+        else this.#seal(lane);
+      }
+    }
+    this.stats.routes += rows.length;
+    return wait;
+  }
+
+  #tick(): void {
+    const now = performance.now();
+    for (const lane of this.#lanes) {
+      if (lane.fill.routes > 0 && !lane.inflight && now - lane.fill.firstAt >= this.#flushMs) {
+        this.#seal(lane);
+      }
+    }
+  }
+
+  /** Seals every lane's batch; resolves when all batches so far are committed. */
+  #sealAll(): Promise<void> {
+    return Promise.all(this.#lanes.map((l) => this.#seal(l))).then(() => {});
+  }
+
+  #seal(lane: Lane): Promise<void> {
+    const batch = lane.fill;
+    if (batch.routes === 0 && batch.attrs.length === 0) return lane.inflight ?? RESOLVED;
+    lane.fill = lane.spare ?? new Batch();
+    lane.spare = null;
+    const prev = lane.inflight ?? RESOLVED;
+    const p: Promise<void> = prev.then(() => this.#commit(lane, batch)).catch((e) => {
+      // A failed batch may have carried attribute sets other batches now rely on.
+      this.#attrIds.clear();
+      this.#fail(e);
+    }).finally(() => {
+      batch.reset();
+      lane.spare = batch;
+      if (lane.inflight === p) lane.inflight = null;
+    });
+    lane.inflight = p;
+    return p;
+  }
+
+  async #commit(lane: Lane, b: Batch): Promise<void> {
+    const t0 = performance.now();
+    for (let i = 0; i < b.keys.length; i++) {
+      b.stage.appendFrom(b.hist, b.spans[2 * i], b.spans[2 * i + 1]).text(b.keys[i]).end();
+    }
+    const conn = lane.conn;
+    const steps = this.stats.steps;
+    let t = performance.now();
+    const step = (k: keyof WriterStats["steps"]) => {
+      const now = performance.now();
+      steps[k] += now - t;
+      t = now;
+    };
+    await conn.unsafe("BEGIN");
+    try {
+      if (b.attrs.length > 0) {
+        await copyIn(conn, `bmpmon_attrs_stage (${ATTR_COLUMNS.join(", ")})`, b.attrs);
+        await conn.unsafe(INSERT_ATTRS);
+      }
+      step("attrs");
+      await copyIn(conn, `route_history (${ROUTE_COLUMNS.join(", ")})`, b.hist);
+      step("history");
+      await copyIn(conn, `bmpmon_rib_stage (${STAGE_COLUMNS.join(", ")})`, b.stage);
+      step("stage");
+      await conn.unsafe(UPSERT_RIB);
+      step("upsert");
+      await conn.unsafe("COMMIT");
+      step("commit");
+    } catch (e) {
+      await conn.unsafe("ROLLBACK").catch(() => {});
+      throw e;
+    }
+    this.stats.batches++;
+    this.stats.commitMs += performance.now() - t0;
+  }
+
+  async #peerUp(routerId: number, m: PeerUpMessage): Promise<void> {
+    const table = tableNameOf(m.information);
+    this.#tableNames.set(`${routerId}|${m.peer.key}`, table);
+    const peerId = await this.#peerId(routerId, m.peer, table);
+    const ev = peerUpRow(m, routerId, peerId, { nowMs: this.#now() });
+    const k = peerKey(routerId, m.peer, table);
+    const caps = { sent: m.sentOpen.capabilities, received: m.receivedOpen.capabilities };
+    await this.#sql.begin(async (tx) => {
+      await tx`
+        UPDATE peers SET state = 'up', up_time = ${ev.time}, local_address = ${m.localAddress},
+          local_port = ${m.localPort}, remote_port = ${m.remotePort},
+          local_asn = ${m.sentOpen.asn}, local_bgp_id = ${m.sentOpen.bgpId},
+          hold_time = ${Math.min(m.sentOpen.holdTime, m.receivedOpen.holdTime)},
+          capabilities = ${tx.json(caps as never)}, information = ${
+        tx.json(m.information as never)
+      },
+          asn = ${m.peer.asn}, bgp_id = ${m.receivedOpen.bgpId}
+        WHERE router_id = ${routerId} AND peer_type = ${k.peerType} AND rd = ${k.rd}
+          AND address = ${k.address} AND table_name = ${k.tableName}`;
+      await insertPeerEvent(tx as unknown as Sql, ev, null);
+    });
+  }
+
+  async #peerDown(routerId: number, m: PeerDownMessage, before: Promise<void>): Promise<void> {
+    const table = tableNameOf(m.information) || this.#tableName(routerId, m.peer);
+    const peerId = await this.#peerId(routerId, m.peer, table);
+    const ev = peerDownRow(m, routerId, peerId, { nowMs: this.#now() });
+    const k = peerKey(routerId, m.peer, table);
+    await before;
+    await this.#sql.begin(async (tx) => {
+      const views = await tx`
+        UPDATE peers SET state = 'down', down_time = ${ev.time}, down_reason = ${m.reason},
+          down_reason_name = ${m.reasonName},
+          down_notification = ${m.notification ? tx.json(m.notification as never) : null}
+        WHERE router_id = ${routerId} AND peer_type = ${k.peerType} AND rd = ${k.rd}
+          AND address = ${k.address} AND table_name = ${k.tableName}
+        RETURNING id`;
+      const ids = views.map((v) => v.id as number);
+      // Routes changed after the Peer Down's time belong to a newer session.
+      const [{ count }] = await tx`
+        WITH w AS (UPDATE rib SET withdrawn = true, withdrawn_time = ${ev.time}
+          WHERE peer_id = ANY(${ids}::int[]) AND NOT withdrawn
+            AND last_change <= ${ev.time}
+          RETURNING 1)
+        SELECT count(*)::bigint AS count FROM w`;
+      await insertPeerEvent(tx as unknown as Sql, ev, count);
+    });
+  }
+
+  async #stats(routerId: number, m: BmpMessage & { kind: "statistics_report" }): Promise<void> {
+    const peerId = await this.#peerId(routerId, m.peer, this.#tableName(routerId, m.peer));
+    const rows = statRows(m, routerId, peerId, { nowMs: this.#now() });
+    if (rows.length === 0) return;
+    const last: Record<string, string | null> = {};
+    for (const r of rows) {
+      last[r.afi === null ? r.name : `${r.name}:${r.afi}/${r.safi}`] = r.value ?? r.raw;
+    }
+    await this.#sql.begin(async (tx) => {
+      await tx`INSERT INTO stats_reports ${
+        tx(rows.map((r) => ({
+          time: r.time,
+          router_id: r.routerId,
+          peer_id: r.peerId,
+          type: r.type,
+          name: r.name,
+          afi: r.afi,
+          safi: r.safi,
+          value: r.value,
+          raw: r.raw,
+        })))
+      }`;
+      await tx`UPDATE peers SET last_stats = ${tx.json(last)}, last_stats_time = ${rows[0].time}
+        WHERE id = ${peerId}`;
+    });
+  }
+
+  async #mirroring(
+    routerId: number,
+    m: BmpMessage & { kind: "route_mirroring" },
+    raw?: Uint8Array,
+  ): Promise<void> {
+    const peerId = await this.#peerId(routerId, m.peer, this.#tableName(routerId, m.peer));
+    const b = new CopyBuffer(1024);
+    encodeMirroring(b, mirroringRow(m, routerId, peerId, raw, { nowMs: this.#now() }));
+    const conn = await this.#sql.reserve();
+    try {
+      await copyIn(conn, `route_mirroring (${MIRRORING_COLUMNS.join(", ")})`, b);
+    } finally {
+      conn.release();
+    }
+  }
+
+  async #routerEvent(
+    routerId: number,
+    m: BmpMessage & { kind: "initiation" | "termination" },
+  ): Promise<void> {
+    const ev = routerEventRow(m, routerId);
+    const info = this.#sql.json(ev.information as never);
+    await this.#sql.begin(async (tx) => {
+      if (ev.event === "initiation") {
+        await tx`UPDATE routers SET sys_name = ${ev.sysName}, sys_descr = ${ev.sysDescr},
+            name = coalesce(${ev.sysName}, name), initiation = ${info}, last_seen = now()
+          WHERE id = ${routerId}`;
+      } else {
+        await tx`UPDATE routers SET termination = ${info}, termination_reason = ${ev.reason},
+            last_seen = now() WHERE id = ${routerId}`;
+      }
+      await tx`INSERT INTO router_events (router_id, event, sys_name, sys_descr, reason,
+          reason_name, information)
+        VALUES (${routerId}, ${ev.event}, ${ev.sysName}, ${ev.sysDescr}, ${ev.reason},
+          ${ev.reasonName}, ${info})`;
+    });
+  }
+}
+
+async function insertPeerEvent(
+  tx: Sql,
+  ev: PeerEventRow,
+  routesWithdrawn: unknown,
+): Promise<void> {
+  await tx`INSERT INTO peer_events (time, router_id, peer_id, event, reason, reason_name,
+      notification, fsm_event, routes_withdrawn, info)
+    VALUES (${ev.time}, ${ev.routerId}, ${ev.peerId}, ${ev.event}, ${ev.reason},
+      ${ev.reasonName}, ${ev.notification === null ? null : tx.json(ev.notification as never)},
+      ${ev.fsmEvent}, ${routesWithdrawn as number | null},
+      ${ev.info === null ? null : tx.json(ev.info as never)})`;
+}

@@ -1,0 +1,113 @@
+/**
+ * Runs `bmpmon serve` as a real process against a fresh PostgreSQL database (from
+ * DATABASE_URL), for end-to-end tests.
+ *
+ * @module
+ */
+
+import postgres from "postgres";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/** DATABASE_URL of the test server, or undefined (tests skip visibly). */
+export const DATABASE_URL = Deno.env.get("DATABASE_URL");
+
+/** Registers a test that needs PostgreSQL, or an ignored one saying why. */
+export function dbTest(
+  name: string,
+  fn: () => Promise<void>,
+  opts: { ignore?: string } = {},
+): void {
+  const why = !DATABASE_URL ? "no DATABASE_URL" : opts.ignore;
+  if (why) Deno.test({ name: `${name} (skipped: ${why})`, ignore: true, fn });
+  else Deno.test({ name, fn, sanitizeResources: false, sanitizeOps: false });
+}
+
+/** A running collector process with its own database. */
+export interface Served {
+  port: number;
+  url: string;
+  sql: postgres.Sql;
+  log: string[];
+  /** SIGTERM, wait for exit; returns the exit code. */
+  stop(): Promise<number>;
+}
+
+async function freePort(): Promise<number> {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Creates a database, starts `bmpmon serve` on it and waits until it listens. */
+export async function serve(env: Record<string, string> = {}): Promise<Served> {
+  const admin = postgres(DATABASE_URL!, { max: 1, onnotice: () => {} });
+  const db = `bmpmon_e2e_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  await admin.unsafe(`CREATE DATABASE ${db}`);
+  await admin.end();
+  const u = new URL(DATABASE_URL!);
+  u.pathname = `/${db}`;
+  const url = u.toString();
+  const port = await freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, "serve"],
+    env: { DATABASE_URL: url, BMP_LISTEN_HOST: "127.0.0.1", BMP_LISTEN_PORT: String(port), ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const log: string[] = [];
+  const { promise: listening, resolve, reject } = Promise.withResolvers<void>();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    let buf = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        log.push(line);
+        if (line.includes('"listening on')) resolve();
+      }
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const timer = setTimeout(
+    () => reject(new Error(`serve did not start:\n${log.join("\n")}`)),
+    30_000,
+  );
+  child.status.then((s) => reject(new Error(`serve exited ${s.code}:\n${log.join("\n")}`)));
+  await listening.finally(() => clearTimeout(timer));
+  const sql = postgres(url, { max: 2, onnotice: () => {} });
+  return {
+    port,
+    url,
+    sql,
+    log,
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* exited */ }
+      const status = await child.status;
+      await pumps;
+      await sql.end();
+      const a = postgres(DATABASE_URL!, { max: 1, onnotice: () => {} });
+      await a.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await a.end();
+      return status.code;
+    },
+  };
+}
+
+/** Polls `check` until it returns true or `ms` pass. */
+export async function until(
+  check: () => Promise<boolean>,
+  ms: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
