@@ -43,11 +43,11 @@ export function decodePeerDown(r: WireReader): PeerDown {
   }
   if (r.remaining > 0) {
     if (reason === 6 || reason >= 4) {
+      const save = r.pos;
       try {
-        const save = r.pos;
         out.information = decodeInfoTlvs(r, INFO_TLV_NAMES);
-        if (r.pos !== r.end) r.pos = save;
       } catch {
+        r.pos = save; // keep all of the data, not what the failed TLV parse left
         out.data = hex(r.rest());
       }
     } else out.data = hex(r.rest());

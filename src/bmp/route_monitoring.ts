@@ -88,7 +88,9 @@ function decodeIndexedTlv(
           families.push({ afi: dv.getUint16(p), safi: b[p + 2], sendReceive: b[p + 3] });
         }
       }
-      return { type, index, name: "stateless_parsing", value: { capability: b[off], families } };
+      // An empty TLV has no capability code: b[off] would be the next TLV's first byte.
+      const capability = len > 0 ? b[off] : undefined;
+      return { type, index, name: "stateless_parsing", value: { capability, families } };
     }
   }
   return { type, index, name: `tlv_${type}`, value: hex(b.subarray(off, off + len)) };

@@ -32,6 +32,9 @@ export class BmpSession {
    *   that cannot be decoded; the caller skips it by its length.
    */
   decode(bytes: Uint8Array, off: number): BmpMessage {
+    if (bytes.length - off < COMMON_HEADER_LENGTH) {
+      throw new DecodeError("short-input", off, "Cannot decode BMP message: truncated header");
+    }
     const h = readCommonHeader(bytes, off, Number.MAX_SAFE_INTEGER);
     const end = off + h.length;
     if (end > bytes.length) {

@@ -44,9 +44,14 @@ export class DecodeError extends Error {
 }
 
 /** Converts anything thrown by a decoder into a `DecodeError` (a `RangeError` from a
- * `DataView` read past the buffer is a short input). */
+ * `DataView` read past the buffer is a short input). A converted error keeps the original
+ * as `cause`: it was not thrown by a bounds check, which the fuzz tests treat as a bug. */
 export function toDecodeError(e: unknown, offset: number): DecodeError {
   if (e instanceof DecodeError) return e;
-  if (e instanceof RangeError) return new DecodeError("short-input", offset, e.message);
-  return new DecodeError("bad-value", offset, e instanceof Error ? e.message : String(e));
+  const err = e instanceof RangeError
+    ? new DecodeError("short-input", offset, e.message)
+    : new DecodeError("bad-value", offset, e instanceof Error ? e.message : String(e));
+  // Non-enumerable, as `new Error(msg, { cause })` makes it: JSON output stays the same.
+  Object.defineProperty(err, "cause", { value: e, configurable: true, writable: true });
+  return err;
 }

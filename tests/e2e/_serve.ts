@@ -33,7 +33,7 @@ export interface Served {
   stop(): Promise<number>;
 }
 
-async function freePort(): Promise<number> {
+function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
@@ -49,7 +49,7 @@ export async function serve(env: Record<string, string> = {}): Promise<Served> {
   const u = new URL(DATABASE_URL!);
   u.pathname = `/${db}`;
   const url = u.toString();
-  const port = await freePort();
+  const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", MAIN, "serve"],
     env: { DATABASE_URL: url, BMP_LISTEN_HOST: "127.0.0.1", BMP_LISTEN_PORT: String(port), ...env },
