@@ -258,7 +258,8 @@ export class StoreWriter {
         this.#track(this.#stats(routerId, m));
         return;
       case "route_mirroring":
-        this.#track(this.#mirroring(routerId, m, raw));
+        // The caller's buffer may be reused before the row is written.
+        this.#track(this.#mirroring(routerId, m, raw?.slice()));
         return;
       case "initiation":
       case "termination":
@@ -272,7 +273,7 @@ export class StoreWriter {
     this.#track(this.#sql`
       INSERT INTO decode_errors (router_id, message_type, code, message, stream_offset, raw)
       VALUES (${routerId}, ${e.messageType ?? null}, ${e.code}, ${e.message}, ${e.offset},
-        ${raw ?? null})`);
+        ${raw ? raw.slice() : null})`);
   }
 
   /**
@@ -370,7 +371,10 @@ export class StoreWriter {
       VALUES (${routerId}, ${k.peerType}, ${k.rd}, ${k.address}, ${k.tableName},
         ${k.postPolicy}, ${k.adjRibOut}, ${h.asn}, ${h.bgpId}, ${h.flags})
       ON CONFLICT (router_id, peer_type, rd, address, table_name, post_policy, adj_rib_out)
-      DO UPDATE SET asn = excluded.asn, bgp_id = excluded.bgp_id, flags = excluded.flags
+      DO UPDATE SET asn = excluded.asn, flags = excluded.flags,
+        -- FRR repeats Peer Downs of a down peer with BGP ID 0.0.0.0: keep the real one.
+        bgp_id = CASE WHEN excluded.bgp_id = '0.0.0.0' THEN peers.bgp_id
+          ELSE excluded.bgp_id END
       RETURNING id`.then(([row]) => {
       const id = row.id as number;
       this.#peerIds.set(cacheKey, id);

@@ -108,7 +108,8 @@ async function checkCapture(path: string) {
       "routes withdrawn after disconnect",
     );
   } finally {
-    assertEquals(await s.stop(), 0, "serve exits 0 on SIGTERM");
+    const code = await s.stop();
+    assertEquals(code, 0, `serve exits 0 on SIGTERM; its log:\n${s.log.slice(-15).join("\n")}`);
   }
 }
 

@@ -1,0 +1,46 @@
+import { assert, assertEquals } from "../_assert.ts";
+import { migrate } from "../../src/store/migrate.ts";
+import { dbTest } from "./_db.ts";
+
+dbTest("migrate() applies every file once and a second run changes nothing", async (sql) => {
+  const first = await migrate(sql, { timescaledb: false });
+  assertEquals(first.applied, ["0001_core.sql", "0002_views.sql"]);
+  assertEquals(first.skipped, ["0003_timescaledb.sql"]);
+  const tables = await sql`SELECT count(*)::int AS n FROM information_schema.tables
+    WHERE table_schema = 'public'`;
+  const second = await migrate(sql, { timescaledb: false });
+  assertEquals(second.applied, []);
+  assertEquals(second.skipped, ["0003_timescaledb.sql"]);
+  const again = await sql`SELECT count(*)::int AS n FROM information_schema.tables
+    WHERE table_schema = 'public'`;
+  assertEquals(again[0].n, tables[0].n);
+  const recorded = await sql`SELECT name FROM schema_migrations ORDER BY name`;
+  assertEquals(recorded.map((r) => r.name), ["0001_core.sql", "0002_views.sql"]);
+  for (
+    const v of [
+      "v_routes",
+      "v_route_history",
+      "v_peers",
+      "v_evpn_routes",
+      "v_churn",
+      "v_moas",
+      "route_activity_hourly_peer",
+      "route_activity_hourly_origin",
+    ]
+  ) {
+    await sql.unsafe(`SELECT * FROM ${v} LIMIT 1`);
+  }
+});
+
+dbTest("migrate() re-applies the files itself when they are run again by hand", async (sql) => {
+  await migrate(sql, { timescaledb: false });
+  // Every statement is idempotent: a file half-applied by hand can be run again.
+  for (const f of ["0001_core.sql", "0002_views.sql"]) {
+    await sql.unsafe(await Deno.readTextFile(new URL(`../../migrations/${f}`, import.meta.url)));
+  }
+});
+
+dbTest("migrate() rejects a retention that is not an interval", async (sql) => {
+  const e = await migrate(sql, { retention: "5 years; DROP TABLE x" }).catch((e) => e);
+  assert(e instanceof RangeError, String(e));
+});
