@@ -83,6 +83,13 @@ export async function runServe(config: Config): Promise<number> {
       else logger("collector").error(message, fields);
     },
   });
+  const { promise: stopped, resolve } = Promise.withResolvers<string>();
+  const onSignal = (name: string) => () => resolve(name);
+  const signals: [Deno.Signal, () => void][] = [["SIGTERM", onSignal("SIGTERM")], [
+    "SIGINT",
+    onSignal("SIGINT"),
+  ]];
+  for (const [s, h] of signals) Deno.addSignalListener(s, h);
   const addr = collector.start();
   log.info("listening on {host}:{port}", { host: addr.hostname, port: addr.port });
   const statsLog = logger("stats");
@@ -92,22 +99,22 @@ export async function runServe(config: Config): Promise<number> {
     }
   }, config.STATS_INTERVAL_S * 1000);
 
-  const { promise: stopped, resolve } = Promise.withResolvers<string>();
-  const onSignal = (name: string) => () => resolve(name);
-  const signals: [Deno.Signal, () => void][] = [["SIGTERM", onSignal("SIGTERM")], [
-    "SIGINT",
-    onSignal("SIGINT"),
-  ]];
-  for (const [s, h] of signals) Deno.addSignalListener(s, h);
   const signal = await stopped;
   log.info("stopping on {signal}", { signal });
   clearInterval(timer);
-  await collector.stop();
-  await writer.close();
+  let code = 0;
+  try {
+    await collector.stop();
+    await writer.close();
+  } catch (e) {
+    // Batches that could not be committed are lost: say so and exit non-zero.
+    log.error("shutdown failed: {error}", { error: String(e) });
+    code = 1;
+  }
   await sql.end({ timeout: 5 });
   for (const [s, h] of signals) Deno.removeSignalListener(s, h);
-  log.info("stopped", { routes: writer.stats.routes, batches: writer.stats.batches });
-  return 0;
+  log.info("stopped", { routes: writer.stats.routes, batches: writer.stats.batches, exit: code });
+  return code;
 }
 
 /** `bmpmon migrate`: applies the migrations and exits. */

@@ -50,6 +50,7 @@ async function expected(path: string) {
 async function checkCapture(path: string) {
   const want = await expected(path);
   const s = await serve();
+  let failed = false;
   try {
     await replay([path], { hostname: "127.0.0.1", port: s.port, rate: 0, connections: 1 });
     await until(
@@ -107,9 +108,16 @@ async function checkCapture(path: string) {
       10_000,
       "routes withdrawn after disconnect",
     );
+  } catch (e) {
+    failed = true;
+    throw new Error(`${(e as Error).message}\nserve log:\n${s.log.slice(-15).join("\n")}`, {
+      cause: e,
+    });
   } finally {
     const code = await s.stop();
-    assertEquals(code, 0, `serve exits 0 on SIGTERM; its log:\n${s.log.slice(-15).join("\n")}`);
+    if (!failed) {
+      assertEquals(code, 0, `serve exits 0 on SIGTERM; its log:\n${s.log.slice(-15).join("\n")}`);
+    }
   }
 }
 
