@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "../src/config.ts";
+import { ConfigError, ENV_VARS, loadConfig } from "../src/config.ts";
 import { assertEquals, assertThrows } from "./_assert.ts";
 
 Deno.test("loadConfig() applies defaults", () => {
@@ -43,5 +43,22 @@ Deno.test("loadConfig() names the variable of a bad value in one line", () => {
     assertEquals(e.message.startsWith(start + ": "), true, e.message);
     assertEquals(e.message.includes("\n"), false);
     assertEquals(e.message.includes("secret"), false);
+  }
+});
+
+Deno.test(".env.example is valid and lists every variable the config reads", async () => {
+  const text = await Deno.readTextFile(new URL("../.env.example", import.meta.url));
+  const c = loadConfig({}, text);
+  assertEquals(c.BMP_LISTEN_PORT, 11019);
+  for (const name of ENV_VARS) {
+    if (name === "STATE_DIRECTORY") continue; // set by systemd, not by users
+    assertEquals(text.includes(`${name}=`), true, `${name} missing from .env.example`);
+  }
+});
+
+Deno.test("README documents every variable the config reads", async () => {
+  const text = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+  for (const name of ENV_VARS) {
+    assertEquals(text.includes(`\`${name}\``), true, `${name} missing from README`);
   }
 });
