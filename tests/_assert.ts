@@ -38,3 +38,19 @@ export function assertThrows<E extends Error>(
   }
   throw new assertStrict.AssertionError({ message: `expected ${type.name} to be thrown` });
 }
+
+/** Asserts two byte arrays are equal, naming the first differing offset (no huge diff). */
+export function assertBytes(actual: Uint8Array, expected: Uint8Array, msg = ""): void {
+  if (actual.length !== expected.length) {
+    throw new assertStrict.AssertionError({
+      message: `${msg}: length ${actual.length} !== ${expected.length}`,
+    });
+  }
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i] !== expected[i]) {
+      throw new assertStrict.AssertionError({
+        message: `${msg}: byte ${i} differs (${actual[i]} !== ${expected[i]})`,
+      });
+    }
+  }
+}

@@ -6,23 +6,7 @@ import {
   readInput,
 } from "../../src/io/file.ts";
 import { writePcap } from "../../src/io/pcap_write.ts";
-
-function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
-
-function assertEquals(actual: unknown, expected: unknown, msg = ""): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${msg}\n  actual:   ${a}\n  expected: ${e}`);
-}
-
-function assertBytes(actual: Uint8Array, expected: Uint8Array, msg = ""): void {
-  assertEquals(actual.length, expected.length, `${msg} length`);
-  for (let i = 0; i < actual.length; i++) {
-    if (actual[i] !== expected[i]) throw new Error(`${msg}: byte ${i} differs`);
-  }
-}
+import { assert, assertBytes, assertEquals } from "../_assert.ts";
 
 async function assertRejects(fn: () => Promise<unknown>, includes: string): Promise<void> {
   try {

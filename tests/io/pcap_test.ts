@@ -1,28 +1,10 @@
 import { isPcap, readPcap, type TcpFlow } from "../../src/io/pcap.ts";
 import { MAX_SEGMENT, writePcap } from "../../src/io/pcap_write.ts";
+import { assert, assertBytes, assertEquals } from "../_assert.ts";
 
 // ---------------------------------------------------------------------------------------
 // Helpers: packet and container builders, so each test states exactly what is on the wire.
 // ---------------------------------------------------------------------------------------
-
-function assert(cond: unknown, msg = "assertion failed"): asserts cond {
-  if (!cond) throw new Error(msg);
-}
-
-function assertEquals(actual: unknown, expected: unknown, msg = ""): void {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${msg}\n  actual:   ${a}\n  expected: ${e}`);
-}
-
-function assertBytes(actual: Uint8Array, expected: Uint8Array, msg = ""): void {
-  if (actual.length !== expected.length) {
-    throw new Error(`${msg}: length ${actual.length} !== ${expected.length}`);
-  }
-  for (let i = 0; i < actual.length; i++) {
-    if (actual[i] !== expected[i]) throw new Error(`${msg}: byte ${i} differs`);
-  }
-}
 
 function assertThrows(fn: () => unknown, includes: string): void {
   try {
