@@ -163,6 +163,8 @@ export class StoreWriter {
   readonly #attrIds = new Set<string>();
   readonly #peerIds = new Map<string, number>();
   readonly #peerPending = new Map<string, Promise<number>>();
+  /** Peer Ups being written, by router id | peer key: new views of the peer wait for them. */
+  readonly #peerUpPending = new Map<string, Promise<void>>();
   /** Loc-RIB / VRF table name of a peer, from its Peer Up: router id | peer key. */
   readonly #tableNames = new Map<string, string>();
   readonly #pending = new Set<Promise<unknown>>();
@@ -247,9 +249,17 @@ export class StoreWriter {
         if (id !== undefined) return this.#routes(routerId, id, m);
         return this.#peerId(routerId, m.peer, table).then((pid) => this.#routes(routerId, pid, m));
       }
-      case "peer_up":
-        this.#track(this.#peerUp(routerId, m));
+      case "peer_up": {
+        const key = `${routerId}|${m.peer.key}`;
+        const done = this.#peerUp(routerId, m);
+        const settled = done.then(() => {}, () => {});
+        this.#peerUpPending.set(key, settled);
+        settled.then(() => {
+          if (this.#peerUpPending.get(key) === settled) this.#peerUpPending.delete(key);
+        });
+        this.#track(done);
         return;
+      }
       case "peer_down":
         // The routes of this peer written before the Peer Down are committed first.
         this.#track(this.#peerDown(routerId, m, this.#sealAll()));
@@ -357,7 +367,7 @@ export class StoreWriter {
     return this.#tableNames.get(`${routerId}|${h.key}`) ?? "";
   }
 
-  #peerId(routerId: number, h: PerPeerHeader, table: string): Promise<number> {
+  #peerId(routerId: number, h: PerPeerHeader, table: string, afterPeerUp = true): Promise<number> {
     const k = peerKey(routerId, h, table);
     const text = peerKeyText(k);
     const cacheKey = `${routerId}|${h.key}|${table}|${h.postPolicy ? "L" : ""}${
@@ -365,17 +375,32 @@ export class StoreWriter {
     }`;
     let p = this.#peerPending.get(cacheKey);
     if (p) return p;
-    p = this.#sql`
+    // A view first seen after the peer's Peer Up (GoBGP: post-policy, Adj-RIB-Out) takes the
+    // session fields of its sibling views, once that Peer Up is written.
+    const before = afterPeerUp ? this.#peerUpPending.get(`${routerId}|${h.key}`) : undefined;
+    p = (before ?? RESOLVED).then(() =>
+      this.#sql`
       INSERT INTO peers (router_id, peer_type, rd, address, table_name, post_policy,
-        adj_rib_out, asn, bgp_id, flags)
-      VALUES (${routerId}, ${k.peerType}, ${k.rd}, ${k.address}, ${k.tableName},
-        ${k.postPolicy}, ${k.adjRibOut}, ${h.asn}, ${h.bgpId}, ${h.flags})
+        adj_rib_out, asn, bgp_id, flags, state, up_time, down_time, down_reason,
+        down_reason_name, down_notification, local_address, local_port, remote_port, local_asn,
+        local_bgp_id, hold_time, capabilities, information)
+      SELECT ${routerId}::int, ${k.peerType}::smallint, ${k.rd}::text, ${k.address}::inet,
+        ${k.tableName}::text, ${k.postPolicy}::boolean, ${k.adjRibOut}::boolean,
+        ${h.asn}::bigint, ${h.bgpId}::inet, ${h.flags}::smallint, coalesce(s.state, 'unknown'),
+        s.up_time, s.down_time, s.down_reason, s.down_reason_name, s.down_notification,
+        s.local_address, s.local_port, s.remote_port, s.local_asn, s.local_bgp_id, s.hold_time,
+        s.capabilities, s.information
+      FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+        SELECT * FROM peers s WHERE s.router_id = ${routerId} AND s.peer_type = ${k.peerType}
+          AND s.rd = ${k.rd} AND s.address = ${k.address}::inet AND s.table_name = ${k.tableName}
+        ORDER BY greatest(s.up_time, s.down_time) DESC NULLS LAST LIMIT 1) s ON true
       ON CONFLICT (router_id, peer_type, rd, address, table_name, post_policy, adj_rib_out)
       DO UPDATE SET asn = excluded.asn, flags = excluded.flags,
         -- FRR repeats Peer Downs of a down peer with BGP ID 0.0.0.0: keep the real one.
         bgp_id = CASE WHEN excluded.bgp_id = '0.0.0.0' THEN peers.bgp_id
           ELSE excluded.bgp_id END
-      RETURNING id`.then(([row]) => {
+      RETURNING id`
+    ).then(([row]) => {
       const id = row.id as number;
       this.#peerIds.set(cacheKey, id);
       this.#peerPending.delete(cacheKey);
@@ -502,7 +527,7 @@ export class StoreWriter {
   async #peerUp(routerId: number, m: PeerUpMessage): Promise<void> {
     const table = tableNameOf(m.information);
     this.#tableNames.set(`${routerId}|${m.peer.key}`, table);
-    const peerId = await this.#peerId(routerId, m.peer, table);
+    const peerId = await this.#peerId(routerId, m.peer, table, false);
     const ev = peerUpRow(m, routerId, peerId, { nowMs: this.#now() });
     const k = peerKey(routerId, m.peer, table);
     const caps = { sent: m.sentOpen.capabilities, received: m.receivedOpen.capabilities };
