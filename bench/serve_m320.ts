@@ -9,8 +9,8 @@
  * @module
  */
 
-import postgres from "postgres";
 import { readInput } from "../src/io/file.ts";
+import { rssKb, startServe } from "./_serve.ts";
 
 const url = Deno.env.get("DATABASE_URL");
 if (!url) {
@@ -21,46 +21,12 @@ const file = new URL("../tests/fixtures/juniper-m320/m320.bmp.xz", import.meta.u
 const stream = await readInput(file);
 const NLRI = 707_580;
 
-const admin = postgres(url, { max: 1, onnotice: () => {} });
-const db = `bmpmon_bench_${Date.now()}`;
-await admin.unsafe(`CREATE DATABASE ${db}`);
-const u = new URL(url);
-u.pathname = `/${db}`;
-const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-const port = (l.addr as Deno.NetAddr).port;
-l.close();
-
-const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "--allow-all", new URL("../main.ts", import.meta.url).pathname, "serve"],
-  env: {
-    DATABASE_URL: u.toString(),
-    BMP_LISTEN_HOST: "127.0.0.1",
-    BMP_LISTEN_PORT: String(port),
-    LOG_LEVEL: "WARNING",
-  },
-  stdout: "null",
-  stderr: "inherit",
-}).spawn();
-const sql = postgres(u.toString(), { max: 1, onnotice: () => {} });
-
-function rssKb(pid: number): [number, number] {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const get = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return [get("VmRSS"), get("VmHWM")];
-}
+const serve = await startServe(url);
+const { port, pid, sql } = serve;
 
 try {
-  for (let i = 0;; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      break;
-    } catch {
-      if (i > 300) throw new Error("serve did not start");
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
   await new Promise((r) => setTimeout(r, 300));
-  const idleRss = rssKb(child.pid)[0];
+  const idleRss = rssKb(pid).rss;
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   const t0 = performance.now();
   for (let off = 0; off < stream.length;) off += await conn.write(stream.subarray(off));
@@ -71,7 +37,7 @@ try {
     rows = (await sql`SELECT count(*)::int AS n FROM route_history`)[0].n;
   }
   const secs = (performance.now() - t0) / 1000;
-  const [, peak] = rssKb(child.pid);
+  const peak = rssKb(pid).peak;
   const [{ bytes }] = await sql`SELECT pg_database_size(current_database())::bigint AS bytes`;
   conn.close();
   console.log(
@@ -88,9 +54,5 @@ try {
     } bytes/route)`,
   );
 } finally {
-  child.kill("SIGTERM");
-  await child.status;
-  await sql.end();
-  await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-  await admin.end();
+  await serve.stop();
 }

@@ -1,0 +1,69 @@
+/**
+ * Bench helper: a `bmpmon serve` process on a scratch PostgreSQL database (created from
+ * DATABASE_URL, dropped by `stop`), and its memory figures.
+ *
+ * @module
+ */
+
+import postgres from "postgres";
+
+/** A collector process under measurement. */
+export interface BenchServe {
+  port: number;
+  pid: number;
+  /** A connection to its database. */
+  sql: postgres.Sql;
+  stop(): Promise<void>;
+}
+
+/** Starts `serve` (LOG_LEVEL=WARNING plus `env`) and waits until it accepts connections. */
+export async function startServe(url: string, env: Record<string, string> = {}) {
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  const db = `bmpmon_bench_${Date.now()}`;
+  await admin.unsafe(`CREATE DATABASE ${db}`);
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", new URL("../main.ts", import.meta.url).pathname, "serve"],
+    env: {
+      DATABASE_URL: u.toString(),
+      BMP_LISTEN_HOST: "127.0.0.1",
+      BMP_LISTEN_PORT: String(port),
+      LOG_LEVEL: "WARNING",
+      ...env,
+    },
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  const sql = postgres(u.toString(), { max: 1, onnotice: () => {} });
+  const stop = async () => {
+    child.kill("SIGTERM");
+    await child.status;
+    await sql.end();
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin.end();
+  };
+  for (let i = 0;; i++) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      break;
+    } catch {
+      if (i > 300) {
+        await stop();
+        throw new Error("serve did not start");
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return { port, pid: child.pid, sql, stop } satisfies BenchServe;
+}
+
+/** Current and peak resident memory of a process, KiB. */
+export function rssKb(pid: number): { rss: number; peak: number } {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const get = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: get("VmRSS"), peak: get("VmHWM") };
+}
