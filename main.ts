@@ -6,15 +6,19 @@
  * bmpmon migrate [--env-file F]       apply the database migrations
  * bmpmon replay FILE... --to HOST:PORT [--rate N] [--connections N]
  * bmpmon decode FILE... [--format jsonl] [--summary [--json]] [--port N]
+ * bmpmon show|clear|debug|flush|sql …   ask the running collector (src/cli/control.ts)
  * ```
  *
  * @module
  */
 
+import { parseArgs, UsageError } from "./src/cli/args.ts";
+import { CONTROL_USAGE, runControl } from "./src/cli/control.ts";
 import { runDecode } from "./src/cli/decode.ts";
 import { replay } from "./src/cli/replay.ts";
 import { runMigrate, runServe } from "./src/cli/serve.ts";
 import { ConfigError, configFromProcess } from "./src/config.ts";
+import { assertPermitted } from "./src/permissions.ts";
 
 const USAGE = `Usage:
   bmpmon serve [--env-file FILE]
@@ -29,35 +33,10 @@ const USAGE = `Usage:
       --format jsonl   one JSON object per BMP message (default)
       --summary        counts per message type and address family (--json: one JSON object)
       --port N         pcap: only TCP flows to or from port N (default: flows that parse as BMP)
+${CONTROL_USAGE}
   bmpmon help`;
 
-/** Thrown for bad command-line usage; exit code 2. */
-export class UsageError extends Error {}
-
-/** Splits argv into positional arguments and `--flag [value]` options. */
-export function parseArgs(
-  argv: string[],
-  valued: string[],
-): { args: string[]; flags: Map<string, string | true> } {
-  const args: string[] = [];
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith("--")) {
-      args.push(a);
-      continue;
-    }
-    const eq = a.indexOf("=");
-    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
-    if (valued.includes(name)) {
-      const v = eq > 0 ? a.slice(eq + 1) : argv[++i];
-      if (v === undefined) throw new UsageError(`--${name} needs a value`);
-      flags.set(name, v);
-    } else if (eq > 0) throw new UsageError(`--${name} takes no value`);
-    else flags.set(name, true);
-  }
-  return { args, flags };
-}
+export { parseArgs, UsageError };
 
 async function decodeCommand(argv: string[]): Promise<number> {
   const { args, flags } = parseArgs(argv, ["format", "port"]);
@@ -106,7 +85,10 @@ async function configFor(argv: string[]) {
   const { args, flags } = parseArgs(argv, ["env-file"]);
   for (const k of flags.keys()) if (k !== "env-file") throw new UsageError(`unknown option --${k}`);
   if (args.length) throw new UsageError(`unexpected argument ${args[0]}`);
-  return await configFromProcess(flags.get("env-file") as string | undefined);
+  const envFile = flags.get("env-file") as string | undefined;
+  const config = await configFromProcess(envFile);
+  assertPermitted(config, { envFile });
+  return config;
 }
 
 /** Runs the CLI; returns the exit code. */
@@ -122,6 +104,12 @@ export async function main(argv: string[]): Promise<number> {
         return await runServe(await configFor(rest));
       case "migrate":
         return await runMigrate(await configFor(rest));
+      case "show":
+      case "clear":
+      case "debug":
+      case "flush":
+      case "sql":
+        return await runControl(command, rest);
       case undefined:
       case "help":
       case "--help":

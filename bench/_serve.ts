@@ -26,6 +26,7 @@ export async function startServe(url: string, env: Record<string, string> = {}) 
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
+  const dataDir = await Deno.makeTempDir({ prefix: "bmpmon-bench-" });
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", new URL("../main.ts", import.meta.url).pathname, "serve"],
     env: {
@@ -33,6 +34,7 @@ export async function startServe(url: string, env: Record<string, string> = {}) 
       BMP_LISTEN_HOST: "127.0.0.1",
       BMP_LISTEN_PORT: String(port),
       LOG_LEVEL: "WARNING",
+      DATA_DIR: dataDir,
       ...env,
     },
     stdout: "null",
@@ -45,6 +47,7 @@ export async function startServe(url: string, env: Record<string, string> = {}) 
     await sql.end();
     await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await admin.end();
+    await Deno.remove(dataDir, { recursive: true });
   };
   for (let i = 0;; i++) {
     try {

@@ -8,6 +8,7 @@
 
 import { parse as parseDotenv } from "dotenv";
 import { z } from "zod";
+import { Allowlist } from "./collector/limits.ts";
 
 /** The variables the configuration reads (also the `--allow-env` list). */
 export const ENV_VARS = [
@@ -16,6 +17,8 @@ export const ENV_VARS = [
   "DATABASE_URL",
   "DATA_DIR",
   "STATE_DIRECTORY",
+  "PG_LISTEN",
+  "METRICS_LISTEN",
   "LOG_LEVEL",
   "SENTRY_DSN",
   "BATCH_MAX_ROUTES",
@@ -24,9 +27,27 @@ export const ENV_VARS = [
   "RETENTION",
   "COMPRESS_AFTER",
   "STATS_INTERVAL_S",
+  "SPOOL_MAX_BYTES",
+  "SPOOL_FSYNC",
+  "ROUTER_ALLOW",
+  "MAX_CONNECTIONS",
+  "MAX_CONNECTIONS_PER_ADDRESS",
+  "ROUTER_MAX_MSGS_PER_S",
+  "ROUTER_BURST_MSGS",
+  "IDLE_TIMEOUT_S",
+  "MAX_PEERS_PER_ROUTER",
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
+
+/** A loopback `HOST:PORT` (PG_LISTEN, METRICS_LISTEN): see {@linkcode loopbackAddress}. */
+const loopbackListen = z.string().superRefine((v, ctx) => {
+  try {
+    loopbackAddress(v);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+  }
+});
 
 const schema = z.object({
   BMP_LISTEN_HOST: z.string().min(1).default("0.0.0.0"),
@@ -34,6 +55,8 @@ const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
   DATA_DIR: z.string().min(1).optional(),
   STATE_DIRECTORY: z.string().min(1).optional(),
+  PG_LISTEN: loopbackListen.optional(),
+  METRICS_LISTEN: loopbackListen.optional(),
   LOG_LEVEL: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]).default("INFO"),
   SENTRY_DSN: z.string().url().optional(),
   BATCH_MAX_ROUTES: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
@@ -47,7 +70,41 @@ const schema = z.object({
   COMPRESS_AFTER: z.string().regex(/^\d+\s*(hours?|days?|weeks?|months?)$/, "must be like '7 days'")
     .default("7 days"),
   STATS_INTERVAL_S: z.coerce.number().int().min(1).max(3600).default(10),
+  SPOOL_MAX_BYTES: z.coerce.number().int().min(16 << 20).default(1 << 30),
+  SPOOL_FSYNC: z.enum(["always", "interval", "never"]).default("interval"),
+  // Limits (README "Limits and hostile input").
+  ROUTER_ALLOW: z.string().superRefine((v, ctx) => {
+    try {
+      Allowlist.parse(v);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+    }
+  }).optional(),
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
+  MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  ROUTER_MAX_MSGS_PER_S: z.coerce.number().int().min(0).max(100_000_000).default(50_000),
+  ROUTER_BURST_MSGS: z.coerce.number().int().min(1).max(100_000_000).default(50_000),
+  IDLE_TIMEOUT_S: z.coerce.number().int().min(0).max(86_400).default(30),
+  MAX_PEERS_PER_ROUTER: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
 });
+
+/**
+ * Parses a loopback `HOST:PORT` (PG_LISTEN, METRICS_LISTEN): 127.0.0.0/8, `localhost` or
+ * `[::1]`.
+ *
+ * @throws {Error} for anything else, a port 0 or out of range
+ */
+export function loopbackAddress(v: string): { hostname: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]+)):(\d{1,5})$/.exec(v.trim());
+  const hostname = m ? (m[1] ?? m[2]) : "";
+  const port = m ? Number(m[3]) : 0;
+  const loopback = hostname === "localhost" || hostname === "::1" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+  if (!m || !loopback || port < 1 || port > 65535) {
+    throw new Error("must be a loopback HOST:PORT such as 127.0.0.1:5433 (no authentication)");
+  }
+  return { hostname, port };
+}
 
 /** The validated configuration. */
 export type Config = z.infer<typeof schema> & { dataDir: string };

@@ -37,6 +37,8 @@ Deno.test("loadConfig() names the variable of a bad value in one line", () => {
     [{ BATCH_MAX_MS: "900" }, 'BATCH_MAX_MS="900"'],
     [{ RETENTION: "forever" }, 'RETENTION="forever"'],
     [{ DATABASE_URL: "mysql://secret@x" }, "DATABASE_URL=(value hidden)"],
+    [{ PG_LISTEN: "0.0.0.0:5433" }, 'PG_LISTEN="0.0.0.0:5433"'],
+    [{ PG_LISTEN: "127.0.0.1" }, 'PG_LISTEN="127.0.0.1"'],
   ];
   for (const [env, start] of cases) {
     const e = assertThrows(() => loadConfig(env), ConfigError);

@@ -12,6 +12,9 @@ import { DecodeError } from "../wire/errors.ts";
 import { hex } from "../wire/ip.ts";
 import { NOTIFICATION_CODES } from "./constants.ts";
 
+// ignoreBOM: a leading U+FEFF is part of the text, not a marker to strip.
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
 /** A decoded NOTIFICATION. */
 export interface BgpNotification {
   code: number;
@@ -42,7 +45,7 @@ export function decodeNotification(bytes: Uint8Array, start: number, end: number
   if (code === 6 && (subcode === 2 || subcode === 4) && end - start >= 3) {
     const n = bytes[start + 2];
     if (n > 0 && start + 3 + n <= end) {
-      out.shutdownCommunication = new TextDecoder().decode(
+      out.shutdownCommunication = UTF8.decode(
         bytes.subarray(start + 3, start + 3 + n),
       );
     }

@@ -62,7 +62,8 @@ export interface BgpOpen {
   asn: number;
 }
 
-const utf8 = new TextDecoder();
+// ignoreBOM: a leading U+FEFF is part of the text, not a marker to strip.
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
 
 function decodeCapability(b: Uint8Array, code: number, off: number, end: number): Capability {
   const cap: Capability = { code, name: CAPABILITY_NAMES[code] ?? `capability_${code}` };

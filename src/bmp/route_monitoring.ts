@@ -23,6 +23,9 @@ import { BmpV4TlvType, PATH_STATUS_NAMES } from "./constants.ts";
 import { type PeerContext, updateContextFor } from "./peer_context.ts";
 import type { PerPeerHeader } from "./per_peer_header.ts";
 
+// ignoreBOM: a leading U+FEFF is part of the text, not a marker to strip.
+const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
 /** A BMPv4 Route Monitoring TLV. */
 export interface RouteMonitoringTlv {
   type: number;
@@ -76,7 +79,7 @@ function decodeIndexedTlv(
         type,
         index,
         name: "vrf_table_name",
-        value: new TextDecoder().decode(b.subarray(off, off + len)),
+        value: UTF8.decode(b.subarray(off, off + len)),
       };
     case BmpV4TlvType.PathMarking:
       return { type, index, name: "path_marking", value: pathMarking(b, off, len) };

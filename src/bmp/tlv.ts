@@ -16,7 +16,8 @@ export interface InfoTlv {
   value: string;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: false });
+// ignoreBOM: a leading U+FEFF is part of the value, not a marker to strip.
+const utf8 = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /** Reads TLVs to `r.end`; `names` gives the string TLV names of the registry in use. */
 export function decodeInfoTlvs(

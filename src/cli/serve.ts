@@ -1,87 +1,157 @@
 /**
  * `bmpmon serve`: the collector. Listens for routers, decodes inline and writes into
- * PostgreSQL/TimescaleDB; logs JSON Lines; SIGTERM/SIGINT stop accepting, flush the
+ * PostgreSQL/TimescaleDB, or without DATABASE_URL into the embedded store under DATA_DIR;
+ * logs JSON Lines; SIGTERM/SIGINT stop accepting, flush the
  * batches, close the database and exit 0.
  *
  * @module
  */
 
 import postgres from "postgres";
-import type { BmpMessage } from "../bmp/message.ts";
 import { PeerStatsSink } from "../collector/peer_stats.ts";
-import { Collector, type MessageSink, type RouterConnection } from "../collector/server.ts";
+import { Allowlist } from "../collector/limits.ts";
+import { Collector } from "../collector/server.ts";
 import { StoreSink } from "../collector/store_sink.ts";
-import { type Config, ConfigError } from "../config.ts";
+import { type Config, loopbackAddress } from "../config.ts";
+import { startControlPlane } from "../control/plane.ts";
+import { postgresReadQuery } from "../control/query.ts";
+import { RouterTap } from "../control/tap.ts";
 import { logger, setupLogging } from "../log.ts";
+import { CollectorMetrics } from "../metrics/collector_metrics.ts";
+import { openEmbedded } from "../store/embedded/mod.ts";
 import { migrate } from "../store/migrate.ts";
+import { startRetentionJob } from "../store/retention.ts";
 import { StoreWriter } from "../store/writer.ts";
-import { hex } from "../wire/ip.ts";
-import type { DecodeError } from "../wire/errors.ts";
+import { SpoolLog } from "../spool/log.ts";
+import { SpoolSink } from "../spool/sink.ts";
 
-/** Logs each message in hex with its decoded kind (LOG_LEVEL=DEBUG), then passes it on. */
-class DebugSink implements MessageSink {
-  readonly #log = logger("message");
-  constructor(readonly inner: MessageSink) {}
-  write(router: RouterConnection, m: BmpMessage, raw: Uint8Array) {
-    this.#log.debug("message {kind} from router {router}", {
-      kind: m.kind,
-      router: router.id,
-      offset: m.offset,
-      hex: hex(raw),
+/**
+ * Opens the store (PostgreSQL at DATABASE_URL, else the embedded store under DATA_DIR)
+ * with a pool for `lanes` writer lanes, and applies the migrations.
+ */
+export async function openDatabase(config: Config) {
+  const embedded = config.DATABASE_URL ? undefined : await openEmbedded({
+    dataDir: config.dataDir,
+    pgListen: config.PG_LISTEN ? loopbackAddress(config.PG_LISTEN) : undefined,
+  });
+  const pool = (max: number) => {
+    const options = { max, onnotice: () => {} };
+    return embedded
+      ? postgres({ ...embedded.connection, ...options })
+      : postgres(config.DATABASE_URL!, options);
+  };
+  const sql = pool(4);
+  try {
+    const result = await migrate(sql, {
+      retention: config.RETENTION,
+      compressAfter: config.COMPRESS_AFTER,
     });
-    return this.inner.write(router, m, raw);
-  }
-  decodeError(router: RouterConnection, error: DecodeError, raw: Uint8Array) {
-    return this.inner.decodeError?.(router, error, raw);
-  }
-  routerUp(router: RouterConnection) {
-    return this.inner.routerUp?.(router);
-  }
-  routerDown(router: RouterConnection, reason: string) {
-    return this.inner.routerDown?.(router, reason);
+    /** A one-connection pool for each store lane. */
+    const connect = () => pool(1);
+    return { sql, result, embedded, connect };
+  } catch (e) {
+    await sql.end({ timeout: 5 });
+    await embedded?.close();
+    throw e;
   }
 }
 
-/** Opens the database pool and applies the migrations. */
-export async function openDatabase(config: Config, lanes = 2) {
-  if (!config.DATABASE_URL) {
-    throw new ConfigError("DATABASE_URL: not set (the embedded store is not available yet)");
-  }
-  const sql = postgres(config.DATABASE_URL, { max: lanes + 4, onnotice: () => {} });
-  const result = await migrate(sql, {
-    retention: config.RETENTION,
-    compressAfter: config.COMPRESS_AFTER,
-  });
-  return { sql, result };
+/** How long shutdown waits for the store before leaving the rest in the spool. */
+const SHUTDOWN_WAIT_MS = 15_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, otherwise: T): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<T>((r) => timer = setTimeout(() => r(otherwise), ms));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+function logTo(
+  l: ReturnType<typeof logger>,
+  level: "info" | "warn" | "error",
+  message: string,
+  fields: Record<string, unknown>,
+): void {
+  if (level === "info") l.info(message, fields);
+  else if (level === "warn") l.warn(message, fields);
+  else l.error(message, fields);
 }
 
 /** Runs the collector until SIGTERM/SIGINT; returns the exit code. */
 export async function runServe(config: Config): Promise<number> {
   await setupLogging(config.LOG_LEVEL);
   const log = logger("serve");
+  // One failure must not stop every router's collection: a throw outside any handler (seen:
+  // postgres.js writing COPY data to a connection the server just closed) is logged; the
+  // write it belonged to fails and is retried by the store.
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    log.error("uncaught error: {error}", { error: String(e.error?.stack ?? e.error) });
+  });
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    log.error("unhandled rejection: {error}", { error: String(e.reason?.stack ?? e.reason) });
+  });
   if (config.SENTRY_DSN) {
     const Sentry = await import("@sentry/deno");
     Sentry.init({ dsn: config.SENTRY_DSN });
   }
-  const { sql, result } = await openDatabase(config);
+  const { sql, result, embedded, connect } = await openDatabase(config);
   log.info("database ready", { applied: result.applied, timescaledb: result.timescaledb });
+  if (embedded) {
+    log.info("embedded store at {pgdata}", {
+      pgdata: embedded.pgdata,
+      socket: embedded.socketPath,
+      pgListen: embedded.pgListen,
+    });
+  } else if (config.PG_LISTEN) log.warn("PG_LISTEN is ignored: DATABASE_URL is set");
+  // TimescaleDB ages rows out by its own policy; a plain PostgreSQL needs this job.
+  const retention = result.timescaledb ? undefined : startRetentionJob(sql, {
+    retention: config.RETENTION,
+    onRun: (deleted) => log.info("retention applied", { retention: config.RETENTION, deleted }),
+    onError: (e) => log.error("retention failed: {error}", { error: String(e) }),
+  });
   const writer = await StoreWriter.open(sql, {
+    connect,
     batchRows: config.BATCH_MAX_ROUTES,
     flushMs: config.BATCH_MAX_MS,
     onError: (e) => log.error("store write failed: {error}", { error: String(e) }),
   });
-  const store: MessageSink = new StoreSink(writer);
-  const stats = new PeerStatsSink(config.LOG_LEVEL === "DEBUG" ? new DebugSink(store) : store);
+  const store = new StoreSink(writer);
+  const spoolLog = logger("spool");
+  const spool = new SpoolSink(
+    SpoolLog.open(`${config.dataDir}/spool`, {
+      fsync: config.SPOOL_FSYNC,
+      onDamage: (file, offset, lost) =>
+        spoolLog.warn("spool damaged: cut at the first bad record", { file, offset, lost }),
+    }),
+    store,
+    writer,
+    {
+      maxBytes: config.SPOOL_MAX_BYTES,
+      log: (level, message, fields) => logTo(spoolLog, level, message, fields),
+    },
+  );
+  const recovered = spool.recover();
+  if (recovered.records > 0) log.info("replaying the spool", recovered);
+  // Hex and decoded dumps: every router with LOG_LEVEL=DEBUG, else `bmpmon debug client ID`.
+  const tap = new RouterTap(spool, config.LOG_LEVEL === "DEBUG");
+  const metrics = new CollectorMetrics();
+  const stats = new PeerStatsSink(metrics.sink(tap));
   const collector = new Collector({
     hostname: config.BMP_LISTEN_HOST,
     port: config.BMP_LISTEN_PORT,
     sink: stats,
     maxMessageLength: config.MAX_MESSAGE_BYTES,
-    log: (level, message, fields) => {
-      if (level === "info") logger("collector").info(message, fields);
-      else if (level === "warn") logger("collector").warn(message, fields);
-      else logger("collector").error(message, fields);
+    limits: {
+      allow: config.ROUTER_ALLOW ? Allowlist.parse(config.ROUTER_ALLOW) : undefined,
+      maxConnections: config.MAX_CONNECTIONS,
+      maxConnectionsPerAddress: config.MAX_CONNECTIONS_PER_ADDRESS,
+      maxMessagesPerS: config.ROUTER_MAX_MSGS_PER_S,
+      burstMessages: config.ROUTER_BURST_MSGS,
+      idleTimeoutMs: config.IDLE_TIMEOUT_S * 1000,
+      maxPeersPerRouter: config.MAX_PEERS_PER_ROUTER,
     },
+    log: (level, message, fields) => logTo(logger("collector"), level, message, fields),
   });
   const { promise: stopped, resolve } = Promise.withResolvers<string>();
   const onSignal = (name: string) => () => resolve(name);
@@ -90,7 +160,36 @@ export async function runServe(config: Config): Promise<number> {
     onSignal("SIGINT"),
   ]];
   for (const [s, h] of signals) Deno.addSignalListener(s, h);
+  const control = await startControlPlane(config, {
+    collector,
+    peers: stats,
+    tap,
+    metrics,
+    store: {
+      kind: embedded ? "embedded" : "postgresql",
+      query: postgresReadQuery(sql),
+      writer,
+      flush: async () => {
+        if (!await spool.settle(SHUTDOWN_WAIT_MS)) {
+          throw new Error(
+            `the store is not reachable: ${spool.status().backlog} records wait in the spool`,
+          );
+        }
+        await writer.flush();
+      },
+      routerId: (id) => store.routerId(id),
+    },
+    spoolDepth: () => spool.status().backlog,
+    spoolStatus: () => spool.status(),
+  });
+  let storeFailed = false;
+  embedded?.failed.then((error) => {
+    log.error("embedded store failed: {error}", { error });
+    storeFailed = true;
+    resolve("embedded store failure");
+  });
   const addr = collector.start();
+  if (!config.ROUTER_ALLOW) log.warn("ROUTER_ALLOW is not set: any address may connect");
   log.info("listening on {host}:{port}", { host: addr.hostname, port: addr.port });
   const statsLog = logger("stats");
   const timer = setInterval(() => {
@@ -102,25 +201,48 @@ export async function runServe(config: Config): Promise<number> {
   const signal = await stopped;
   log.info("stopping on {signal}", { signal });
   clearInterval(timer);
+  await control.stop();
+  await retention?.stop();
   let code = 0;
+  let applied = false;
   try {
     await collector.stop();
-    await writer.close();
+    // Without a database, what is not committed stays in the spool for the next start.
+    applied = await spool.settle(SHUTDOWN_WAIT_MS) &&
+      await withTimeout(writer.close().then(() => true), SHUTDOWN_WAIT_MS, false);
+    if (!applied) {
+      log.warn("store not reachable: the spool keeps the rest for the next start", {
+        spool: spool.status(),
+      });
+    }
   } catch (e) {
-    // Batches that could not be committed are lost: say so and exit non-zero.
     log.error("shutdown failed: {error}", { error: String(e) });
     code = 1;
   }
+  spool.close(applied);
   await sql.end({ timeout: 5 });
+  try {
+    await embedded?.close();
+  } catch (e) {
+    log.error("embedded store close failed: {error}", { error: String(e) });
+    code = 1;
+  }
+  if (storeFailed) code = 1;
   for (const [s, h] of signals) Deno.removeSignalListener(s, h);
-  log.info("stopped", { routes: writer.stats.routes, batches: writer.stats.batches, exit: code });
+  log.info("stopped", {
+    routes: writer.stats.routes,
+    batches: writer.stats.batches,
+    limits: collector.limits,
+    exit: code,
+  });
   return code;
 }
 
 /** `bmpmon migrate`: applies the migrations and exits. */
 export async function runMigrate(config: Config): Promise<number> {
-  const { sql, result } = await openDatabase(config, 0);
+  const { sql, result, embedded } = await openDatabase(config);
   await sql.end({ timeout: 5 });
+  await embedded?.close();
   console.log(JSON.stringify(result));
   return 0;
 }

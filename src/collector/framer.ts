@@ -27,9 +27,22 @@ export class Framer {
     this.#buf = new Uint8Array(initialSize);
   }
 
+  /** The most the read buffer grows to: the largest message plus one 64 KiB read. */
+  get maxBufferLength(): number {
+    return this.maxLength + 64 * 1024;
+  }
+
   /** Bytes buffered and not yet returned as messages. */
   get pending(): number {
     return this.#end - this.#start;
+  }
+
+  /** True when a whole message with a header that frames is buffered. */
+  get hasMessage(): boolean {
+    const b = this.#buf, off = this.#start;
+    if (this.#end - off < COMMON_HEADER_LENGTH || (b[off] !== 3 && b[off] !== 4)) return false;
+    const len = ((b[off + 1] << 24) >>> 0) + ((b[off + 2] << 16) | (b[off + 3] << 8) | b[off + 4]);
+    return len >= COMMON_HEADER_LENGTH && len <= this.maxLength && this.#end - off >= len;
   }
 
   /** A writable region of at least `min` bytes for the next read. */
@@ -99,7 +112,8 @@ export class Framer {
     if (buf.length < pending + min) {
       let size = buf.length * 2;
       while (size < pending + min) size *= 2;
-      buf = new Uint8Array(size);
+      // Doubling stops at one whole message plus one read: the per-connection bound.
+      buf = new Uint8Array(Math.max(pending + min, Math.min(size, this.maxBufferLength)));
     }
     buf.set(this.#buf.subarray(this.#start, this.#end), 0);
     this.#buf = buf;

@@ -7,6 +7,7 @@
 
 import { forEachRoute } from "../bgp/routes.ts";
 import type { BmpMessage } from "../bmp/message.ts";
+import type { PeerUp } from "../bmp/peer_up.ts";
 import type { PerPeerHeader } from "../bmp/per_peer_header.ts";
 import { PEER_TYPE_NAMES } from "../bmp/constants.ts";
 import type { DecodeError } from "../wire/errors.ts";
@@ -29,6 +30,8 @@ export interface PeerCounters {
   lastMessage?: Date;
   lastStats?: Record<string, number | string>;
   downReason?: string;
+  /** The last Peer Up (session addresses, both OPENs with their capabilities). */
+  session?: PeerUp;
 }
 
 /** Counters of one router. */
@@ -87,6 +90,7 @@ export class PeerStatsSink implements MessageSink {
       } else if (m.kind === "peer_up") {
         p.state = "up";
         p.downReason = undefined;
+        p.session = m;
       } else if (m.kind === "peer_down") {
         p.state = "down";
         p.downReason = m.reasonName;

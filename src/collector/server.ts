@@ -18,6 +18,17 @@ import { BmpSession } from "../bmp/session.ts";
 import type { DecodeError } from "../wire/errors.ts";
 import { toDecodeError } from "../wire/errors.ts";
 import { Framer } from "./framer.ts";
+import {
+  type Allowlist,
+  ConnectionCounter,
+  type LimitReason,
+  newLimitCounters,
+  PeerCap,
+  TokenBucket,
+} from "./limits.ts";
+
+/** Decode errors logged one by one per connection; later ones are only counted. */
+const LOGGED_DECODE_ERRORS = 10;
 
 /** What the collector knows about one router connection. */
 export class RouterConnection {
@@ -31,6 +42,8 @@ export class RouterConnection {
   bytes = 0;
   messages = 0;
   errors = 0;
+  /** Messages dropped because their peer is beyond the router's peer limit. */
+  dropped = 0;
   readonly byType: Record<string, number> = {};
   /** Set once the connection ended. */
   closedAt?: Date;
@@ -64,6 +77,22 @@ export interface MessageSink {
   routerDown?(router: RouterConnection, reason: string): void | Promise<void>;
 }
 
+/** Limits on connections and routers (README "Limits and hostile input"); unset: none. */
+export interface CollectorLimits {
+  /** Source addresses allowed to connect. */
+  allow?: Allowlist;
+  maxConnections?: number;
+  maxConnectionsPerAddress?: number;
+  /** Messages per second one connection may send before its reads pause (0: no limit). */
+  maxMessagesPerS?: number;
+  /** Messages a connection may send at once above the rate (default: one second's worth). */
+  burstMessages?: number;
+  /** Close a connection that has sent no valid message this long after connecting (ms). */
+  idleTimeoutMs?: number;
+  /** Distinct peers (per-peer header keys) one connection may report. */
+  maxPeersPerRouter?: number;
+}
+
 /** Listener options. */
 export interface CollectorOptions {
   hostname: string;
@@ -71,6 +100,7 @@ export interface CollectorOptions {
   sink: MessageSink;
   /** Largest BMP message accepted (default 1 MiB). */
   maxMessageLength?: number;
+  limits?: CollectorLimits;
   /** Called for events worth logging. */
   log?: (
     level: "info" | "warn" | "error",
@@ -79,18 +109,43 @@ export interface CollectorOptions {
   ) => void;
 }
 
+/** An open connection, and how the collector ends it. */
+interface Connection {
+  conn: Deno.TcpConn;
+  /** Why the collector closes it (set before closing). */
+  closing?: string;
+  /** Ends a rate-limit pause early. */
+  wake?: () => void;
+}
+
 /** Accepts router connections and decodes their BMP streams into a sink. */
 export class Collector {
+  /** Router connections, open and closed (a connection that never sent a whole message is
+   * forgotten when it closes). */
   readonly routers: Map<number, RouterConnection> = new Map();
+  /** How often each limit was hit (see {@linkcode LimitReason} for what is counted). */
+  readonly limits: Record<LimitReason, number> = newLimitCounters();
   readonly #opts: CollectorOptions;
+  readonly #counter: ConnectionCounter;
   #listener?: Deno.TcpListener;
-  readonly #conns = new Map<number, Deno.TcpConn>();
+  readonly #conns = new Map<number, Connection>();
   readonly #tasks = new Set<Promise<void>>();
   #nextId = 1;
   #accepting?: Promise<void>;
+  #stopping = false;
 
   constructor(opts: CollectorOptions) {
     this.#opts = opts;
+    const l = opts.limits ?? {};
+    this.#counter = new ConnectionCounter(
+      l.maxConnections ?? Infinity,
+      l.maxConnectionsPerAddress ?? Infinity,
+    );
+  }
+
+  /** Open connections. */
+  get connections(): number {
+    return this.#counter.total;
   }
 
   /** The bound address (after {@linkcode Collector.start}). */
@@ -115,15 +170,35 @@ export class Collector {
       let conn: Deno.TcpConn;
       try {
         conn = await listener.accept();
-      } catch {
-        return; // listener closed
+      } catch (e) {
+        if (this.#stopping || e instanceof Deno.errors.BadResource) return; // listener closed
+        // Out of file descriptors or the like: refusing everyone forever would be worse.
+        this.#opts.log?.("error", "accept failed", { error: String(e) });
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
       }
       const addr = conn.remoteAddr;
+      const refused = this.#opts.limits?.allow?.allows(addr.hostname) === false
+        ? "not_allowed"
+        : this.#counter.admit(addr.hostname);
+      if (refused) {
+        this.limits[refused]++;
+        try {
+          conn.close();
+        } catch { /* already closed */ }
+        this.#opts.log?.("warn", "connection refused", {
+          limit: refused,
+          address: addr.hostname,
+          port: addr.port,
+        });
+        continue;
+      }
       const router = new RouterConnection(this.#nextId++, addr.hostname, addr.port);
       this.routers.set(router.id, router);
-      this.#conns.set(router.id, conn);
+      this.#conns.set(router.id, { conn });
       const task = this.#serve(conn, router).finally(() => {
         this.#conns.delete(router.id);
+        this.#counter.release(router.remoteAddress);
         this.#tasks.delete(task);
       });
       this.#tasks.add(task);
@@ -132,20 +207,56 @@ export class Collector {
 
   async #serve(conn: Deno.TcpConn, router: RouterConnection): Promise<void> {
     const { sink, log } = this.#opts;
+    const lim = this.#opts.limits ?? {};
+    const self = this.#conns.get(router.id)!;
     log?.("info", "router connected", { router: router.id, endpoint: router.endpoint });
+    // Each limit is logged once per connection, and counted every time.
+    const hit = new Set<LimitReason>();
+    const limit = (r: LimitReason, fields: Record<string, unknown> = {}) => {
+      this.limits[r]++;
+      if (hit.has(r)) return;
+      hit.add(r);
+      log?.("warn", "limit hit", {
+        limit: r,
+        router: router.id,
+        endpoint: router.endpoint,
+        ...fields,
+      });
+    };
+    let idle = lim.idleTimeoutMs
+      ? setTimeout(() => {
+        limit("idle_timeout", { seconds: lim.idleTimeoutMs! / 1000, bytes: router.bytes });
+        this.disconnect(router.id, "idle timeout");
+      }, lim.idleTimeoutMs)
+      : undefined;
+    const rate = lim.maxMessagesPerS ?? 0;
+    const bucket = rate > 0
+      ? new TokenBucket(rate, lim.burstMessages ?? rate, performance.now())
+      : undefined;
+    const peers = lim.maxPeersPerRouter ? new PeerCap(lim.maxPeersPerRouter) : undefined;
+    // The sink hears of a router only once it sent a whole message: connections that
+    // send nothing or garbage never reach the store.
+    let up = false;
     let reason = "closed by router";
+    // A 64 KiB buffer to start with: 1,000 idle connections then hold about 15 MB, where
+    // the framer's default 256 KiB made it 100 MB (measured); busy routers grow it.
+    const framer = new Framer(this.#opts.maxMessageLength, 64 * 1024);
     try {
-      await sink.routerUp?.(router);
-      const framer = new Framer(this.#opts.maxMessageLength);
       for (;;) {
         const n = await conn.read(framer.space());
         if (n === null) break;
         router.bytes += n;
         framer.commit(n);
+        if (!up && framer.hasMessage) {
+          up = true;
+          await sink.routerUp?.(router);
+        }
         // Every write still in progress must finish before the next read (backpressure)
         // and before routerDown, or routes could land after their peer was closed.
         const waits: Promise<void>[] = [];
+        let framed = 0;
         framer.drain((bytes, off, len) => {
+          framed++;
           let m: BmpMessage;
           try {
             m = router.session.decode(bytes, off);
@@ -153,7 +264,30 @@ export class Collector {
             router.errors++;
             const err = toDecodeError(e, off);
             err.offset = framer.consumed - len + (err.offset - off);
+            if (router.errors <= LOGGED_DECODE_ERRORS) {
+              log?.("warn", "message skipped", {
+                router: router.id,
+                endpoint: router.endpoint,
+                offset: framer.consumed - len,
+                length: len,
+                type: err.messageType,
+                code: err.code,
+                reason: err.message,
+                ...(router.errors === LOGGED_DECODE_ERRORS
+                  ? { note: "further decode errors of this connection are counted, not logged" }
+                  : {}),
+              });
+            }
             sink.decodeError?.(router, err, bytes.slice(off, off + len));
+            return;
+          }
+          if (idle !== undefined) {
+            clearTimeout(idle);
+            idle = undefined;
+          }
+          if (peers && "peer" in m && !peers.admit(m.peer.key)) {
+            router.dropped++;
+            limit("peers_per_router", { max: peers.max, peer: m.peer.address, kind: m.kind });
             return;
           }
           router.messages++;
@@ -167,16 +301,38 @@ export class Collector {
         });
         if (waits.length === 1) await waits[0];
         else if (waits.length > 1) await Promise.all(waits);
+        if (bucket && framed > 0) {
+          // Over its rate, a router waits before its next read: nothing read is dropped,
+          // and TCP flow control holds it back while the others are served.
+          const ms = bucket.take(framed, performance.now());
+          if (ms > 0) {
+            limit("rate_limited", { max_msgs_per_s: rate });
+            await this.#pause(self, ms);
+          }
+        }
       }
     } catch (e) {
       const err = toDecodeError(e, 0);
-      reason = e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted
-        ? "closed by collector"
-        : `${err.code}: ${err.message}`;
-      if (reason !== "closed by collector") {
-        log?.("warn", "router connection closed on error", { router: router.id, reason });
+      const closed = e instanceof Deno.errors.BadResource || e instanceof Deno.errors.Interrupted;
+      reason = self.closing ?? (closed ? "closed by collector" : `${err.code}: ${err.message}`);
+      if (!self.closing && !closed) {
+        // Framing broke: nothing after this offset can be trusted.
+        const r: LimitReason | undefined = err.code === "too-large"
+          ? "message_too_large"
+          : err.code === "bad-version" || err.code === "bad-length"
+          ? "broken_framing"
+          : undefined;
+        if (r) this.limits[r]++;
+        log?.("warn", "router connection closed on error", {
+          router: router.id,
+          endpoint: router.endpoint,
+          reason,
+          offset: err.offset,
+          ...(r ? { limit: r } : {}),
+        });
       }
     } finally {
+      if (idle !== undefined) clearTimeout(idle);
       try {
         conn.close();
       } catch { /* already closed */ }
@@ -186,23 +342,41 @@ export class Collector {
         endpoint: router.endpoint,
         reason,
         messages: router.messages,
+        ...(framer.pending ? { unframed_bytes: framer.pending } : {}),
       });
-      await sink.routerDown?.(router, reason);
+      if (up) await sink.routerDown?.(router, reason);
+      else this.routers.delete(router.id);
     }
   }
 
+  /** Waits `ms`, or less if the connection is closed meanwhile. */
+  #pause(c: Connection, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        c.wake = undefined;
+        resolve();
+      }
+      c.wake = done;
+    });
+  }
+
   /** Closes one router's connection (as `clear client` does). */
-  disconnect(id: number): boolean {
-    const conn = this.#conns.get(id);
-    if (!conn) return false;
+  disconnect(id: number, reason = "closed by collector"): boolean {
+    const c = this.#conns.get(id);
+    if (!c) return false;
+    c.closing ??= reason;
     try {
-      conn.close();
+      c.conn.close();
     } catch { /* already closed */ }
+    c.wake?.();
     return true;
   }
 
   /** Stops accepting, closes every connection and waits for their sessions to end. */
   async stop(): Promise<void> {
+    this.#stopping = true;
     try {
       this.#listener?.close();
     } catch { /* already closed */ }

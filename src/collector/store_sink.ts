@@ -10,6 +10,7 @@
  */
 
 import type { BmpMessage } from "../bmp/message.ts";
+import { withoutNul } from "../store/copy.ts";
 import type { StoreWriter } from "../store/writer.ts";
 import type { DecodeError } from "../wire/errors.ts";
 import type { MessageSink, RouterConnection } from "./server.ts";
@@ -43,23 +44,41 @@ export class StoreSink implements MessageSink {
     );
   }
 
-  write(router: RouterConnection, m: BmpMessage, raw: Uint8Array): void | Promise<void> {
+  /** Stores a message; `seq` is its spool sequence number, if it was spooled. */
+  write(
+    router: RouterConnection,
+    m: BmpMessage,
+    raw: Uint8Array,
+    seq?: number,
+  ): void | Promise<void> {
     const id = this.#ids.get(router.id);
     if (id === undefined) throw new Error(`Cannot store message: router ${router.id} is not up`);
-    return this.#writer.write(id, m, m.kind === "route_mirroring" ? raw.slice() : undefined);
+    // PostgreSQL text and jsonb cannot hold U+0000: strings go in with U+FFFD instead (the
+    // mapping COPY uses). Route Monitoring carries strings only in its BMPv4 TLVs.
+    const clean = m.kind !== "route_monitoring"
+      ? withoutNul(m)
+      : m.tlvs
+      ? { ...m, tlvs: withoutNul(m.tlvs) }
+      : m;
+    return this.#writer.write(
+      id,
+      clean,
+      m.kind === "route_mirroring" ? raw.slice() : undefined,
+      seq,
+    );
   }
 
-  decodeError(router: RouterConnection, error: DecodeError, raw: Uint8Array): void {
+  decodeError(router: RouterConnection, error: DecodeError, raw: Uint8Array, seq?: number): void {
     const id = this.#ids.get(router.id);
-    if (id !== undefined) this.#writer.writeError(id, error, raw);
+    if (id !== undefined) this.#writer.writeError(id, error, raw, seq);
   }
 
-  async routerDown(router: RouterConnection): Promise<void> {
+  async routerDown(router: RouterConnection, _reason?: string, seq?: number): Promise<void> {
     const id = this.#ids.get(router.id);
     const key = this.#keys.get(router.id);
     if (key !== undefined && this.#live.get(key) === router.id) this.#live.delete(key);
     this.#keys.delete(router.id);
     this.#ids.delete(router.id);
-    if (id !== undefined) await this.#writer.routerDown(id);
+    if (id !== undefined) await this.#writer.routerDown(id, seq);
   }
 }

@@ -81,6 +81,43 @@ export function jsonWithoutNul(json: string): string {
 }
 
 /**
+ * `v` with U+0000 replaced by U+FFFD in every string it holds (plain objects and arrays
+ * are walked; other values are kept). What COPY does for text, for the values that go to
+ * PostgreSQL as statement parameters or `jsonb`. Copies only what changes: without a NUL,
+ * `v` itself comes back.
+ *
+ * @example
+ * ```ts
+ * import { withoutNul } from "./copy.ts";
+ * const m = { name: "a\0b", n: 1n, list: ["ok"] };
+ * const c = withoutNul(m);
+ * if (c.name !== "a\ufffdb" || c.list !== m.list || withoutNul(c) !== c) {
+ *   throw new Error("unexpected");
+ * }
+ * ```
+ */
+export function withoutNul<T>(v: T): T {
+  if (typeof v === "string") return (v.includes("\0") ? v.replaceAll("\0", "\ufffd") : v) as T;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const x = withoutNul(v[i]);
+      if (x !== v[i]) (out ??= v.slice())[i] = x;
+    }
+    return (out ?? v) as T;
+  }
+  if (v === null || typeof v !== "object" || Object.getPrototypeOf(v) !== Object.prototype) {
+    return v;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const [k, x] of Object.entries(v)) {
+    const y = withoutNul(x);
+    if (y !== x) (out ??= { ...v } as Record<string, unknown>)[k] = y;
+  }
+  return (out ?? v) as T;
+}
+
+/**
  * Builds COPY text rows in one growable buffer that is reused batch after batch.
  *
  * Each field method writes the field separator itself; {@linkcode CopyBuffer.end} closes

@@ -17,10 +17,16 @@
  * go on with other peers' routes. Statistics, events and mirroring are small inserts on
  * the pool.
  *
+ * Messages may carry their spool sequence number (src/spool/): a batch then records its
+ * lane's highest one in `spool_lanes`, and every other write its own in `spool_applied`,
+ * in the same transaction, so that replaying the spool writes nothing twice (routes at or
+ * below their lane's mark are skipped). Writes that fail because the database went away
+ * are retried with backoff until they succeed; meanwhile `write` reports backpressure.
+ *
  * @module
  */
 
-import type { ReservedSql, Sql } from "postgres";
+import type { ReservedSql, Sql, TransactionSql } from "postgres";
 import type {
   BmpMessage,
   PeerDownMessage,
@@ -39,6 +45,7 @@ import {
   STAGE_COLUMNS,
 } from "./_encode.ts";
 import { CopyBuffer, copyIn } from "./copy.ts";
+import { backoffMs, isRetryable, withDeadline } from "./retry.ts";
 import {
   mirroringRow,
   peerDownRow,
@@ -62,6 +69,11 @@ export interface WriterOptions {
   flushMs?: number;
   /** Attribute set ids remembered as stored; the set is cleared when larger. */
   attrCacheSize?: number;
+  /**
+   * Opens a one-connection pool for a lane (the lanes' own, so that one whose connection
+   * died mid-statement can be thrown away whole). Default: lanes reserve from `sql`.
+   */
+  connect?: () => Sql;
   /** Called with a failed batch's or statement's error (the writer goes on). */
   onError?: (e: unknown) => void;
   /** Clock for zero per-peer timestamps, in ms. */
@@ -90,8 +102,13 @@ class Batch {
   keys: string[] = [];
   routes = 0;
   firstAt = 0;
+  /** Lowest and highest spool sequence numbers of its routes (0: none). */
+  minSeq = 0;
+  maxSeq = 0;
 
   reset(): void {
+    this.minSeq = 0;
+    this.maxSeq = 0;
     this.hist.reset();
     this.stage.reset();
     this.attrs.reset();
@@ -103,13 +120,37 @@ class Batch {
 }
 
 interface Lane {
+  index: number;
+  /** The lane's own pool (WriterOptions.connect), if any. */
+  db?: Sql;
   conn: ReservedSql;
+  /** The connection failed: reserve a new one before the next statement. */
+  broken: boolean;
   fill: Batch;
   spare: Batch | null;
   inflight: Promise<void> | null;
+  /** Sealed batches not yet committed. */
+  sealed: Set<Batch>;
+  /** Highest spool sequence number committed (routes at or below it are skipped). */
+  seq: number;
 }
 
 const RESOLVED = Promise.resolve();
+
+/** Staging lives in temp tables (no WAL); give them room in local buffers first. */
+async function prepareLane(conn: ReservedSql): Promise<void> {
+  await conn.unsafe(`SET temp_buffers = '128MB'`);
+  await conn.unsafe(`CREATE TEMP TABLE IF NOT EXISTS bmpmon_rib_stage
+    (LIKE route_history, route_key text COLLATE "C") ON COMMIT DELETE ROWS`);
+  await conn.unsafe(`CREATE TEMP TABLE IF NOT EXISTS bmpmon_attrs_stage
+    (LIKE path_attrs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
+}
+
+/** Longest a write may take before it counts as lost with its connection (then retried). */
+const ATTEMPT_MS = 15_000;
+
+const MARK_LANE = `INSERT INTO spool_lanes (lane, seq) VALUES ($1, $2)
+  ON CONFLICT (lane) DO UPDATE SET seq = greatest(spool_lanes.seq, excluded.seq)`;
 
 const UPSERT_RIB = `
 INSERT INTO rib AS r (peer_id, afi, safi, rd, route_key, path_id, prefix, labels, attr_id,
@@ -159,6 +200,7 @@ export class StoreWriter {
   readonly #flushMs: number;
   readonly #attrCacheSize: number;
   readonly #onError?: (e: unknown) => void;
+  readonly #connect?: () => Sql;
   readonly #now: () => number;
   readonly #attrIds = new Set<string>();
   readonly #peerIds = new Map<string, number>();
@@ -168,9 +210,19 @@ export class StoreWriter {
   /** Loc-RIB / VRF table name of a peer, from its Peer Up: router id | peer key. */
   readonly #tableNames = new Map<string, string>();
   readonly #pending = new Set<Promise<unknown>>();
+  /** The last Peer Up/Down write of each peer (router id | peer key), settled. */
+  readonly #peerOrder = new Map<string, Promise<void>>();
   #errors: unknown[] = [];
   readonly #timer: ReturnType<typeof setInterval>;
   #closed = false;
+  /** Spool sequence numbers of writes in progress outside the lanes' batches → count. */
+  readonly #opSeqs = new Map<number, number>();
+  /** Since when writes fail for want of a database (ms since epoch). */
+  #outageSince?: number;
+  /** Writes waiting to be retried. */
+  #retrying = 0;
+  /** Highest `spool_applied` sequence number at open. */
+  #appliedMark = 0;
   readonly stats: WriterStats = {
     batches: 0,
     routes: 0,
@@ -187,6 +239,7 @@ export class StoreWriter {
     this.#flushMs = opts.flushMs ?? 200;
     this.#attrCacheSize = opts.attrCacheSize ?? 1_000_000;
     this.#onError = opts.onError;
+    this.#connect = opts.connect;
     this.#now = opts.now ?? Date.now;
     const timer = setInterval(() => this.#tick(), Math.max(10, this.#flushMs >> 1));
     Deno.unrefTimer(timer);
@@ -201,17 +254,115 @@ export class StoreWriter {
    */
   static async open(sql: Sql, opts: WriterOptions = {}): Promise<StoreWriter> {
     const lanes: Lane[] = [];
-    for (let i = 0; i < (opts.lanes ?? 2); i++) {
-      const conn = await sql.reserve();
-      // Staging lives in temp tables (no WAL); give them room in local buffers first.
-      await conn.unsafe(`SET temp_buffers = '128MB'`);
-      await conn.unsafe(`CREATE TEMP TABLE IF NOT EXISTS bmpmon_rib_stage
-        (LIKE route_history, route_key text COLLATE "C") ON COMMIT DELETE ROWS`);
-      await conn.unsafe(`CREATE TEMP TABLE IF NOT EXISTS bmpmon_attrs_stage
-        (LIKE path_attrs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
-      lanes.push({ conn, fill: new Batch(), spare: new Batch(), inflight: null });
+    const marks = new Map<number, number>();
+    for (const r of await sql`SELECT lane, seq FROM spool_lanes`) {
+      marks.set(r.lane as number, Number(r.seq));
     }
-    return new StoreWriter(sql, lanes, opts);
+    const [{ applied }] = await sql`SELECT coalesce(max(seq), 0) AS applied FROM spool_applied`;
+    for (let i = 0; i < (opts.lanes ?? 2); i++) {
+      const db = opts.connect?.();
+      const conn = await (db ?? sql).reserve();
+      await prepareLane(conn);
+      lanes.push({
+        index: i,
+        db,
+        conn,
+        broken: false,
+        fill: new Batch(),
+        spare: new Batch(),
+        inflight: null,
+        sealed: new Set(),
+        seq: marks.get(i) ?? 0,
+      });
+    }
+    const w = new StoreWriter(sql, lanes, opts);
+    w.#appliedMark = Number(applied);
+    return w;
+  }
+
+  /** Highest spool sequence number the database has seen (0: none). */
+  get spoolMark(): number {
+    return Math.max(this.#appliedMark, ...this.#lanes.map((l) => l.seq));
+  }
+
+  /** False while writes fail for want of a database and wait to be retried. */
+  get healthy(): boolean {
+    return this.#retrying === 0;
+  }
+
+  /** When the current database outage began (ms since epoch), or undefined. */
+  get outageSince(): number | undefined {
+    return this.#outageSince;
+  }
+
+  /**
+   * The lowest spool sequence number whose writes are not all committed yet, or
+   * `Infinity`: spool records below it are safe to delete.
+   */
+  lowestPending(): number {
+    let low = Infinity;
+    for (const l of this.#lanes) {
+      if (l.fill.minSeq) low = Math.min(low, l.fill.minSeq);
+      for (const b of l.sealed) if (b.minSeq) low = Math.min(low, b.minSeq);
+    }
+    for (const seq of this.#opSeqs.keys()) low = Math.min(low, seq);
+    return low;
+  }
+
+  /**
+   * Runs `fn` until it succeeds or fails for a reason other than a lost database (then
+   * throws); while it retries, the writer is not {@linkcode healthy}.
+   */
+  async #retry<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        const r = await withDeadline(fn(attempt), ATTEMPT_MS, "database write");
+        if (attempt > 0 && --this.#retrying === 0) this.#outageSince = undefined;
+        return r;
+      } catch (e) {
+        if (!isRetryable(e)) {
+          if (attempt > 0 && --this.#retrying === 0) this.#outageSince = undefined;
+          throw e;
+        }
+        if (attempt === 0) {
+          if (this.#retrying++ === 0) this.#outageSince = Date.now();
+          this.#onError?.(e);
+        }
+        await new Promise((r) => setTimeout(r, backoffMs(attempt)));
+      }
+    }
+  }
+
+  /**
+   * Runs a peer's Up and Down writes one after the other, in arrival order (FRR sends a
+   * Peer Down and the next Peer Up within milliseconds; racing, the peer's state would be
+   * whichever committed last).
+   */
+  #inPeerOrder(key: string, run: () => Promise<void>): Promise<void> {
+    const prev = this.#peerOrder.get(key) ?? RESOLVED;
+    const p = prev.then(run);
+    const settled = p.then(() => {}, () => {});
+    this.#peerOrder.set(key, settled);
+    settled.then(() => {
+      if (this.#peerOrder.get(key) === settled) this.#peerOrder.delete(key);
+    });
+    return p;
+  }
+
+  /** Counts spool record `seq` (if any) as pending until `p` settles. */
+  #hold<T>(seq: number | undefined, p: Promise<T>): Promise<T> {
+    if (!seq) return p;
+    this.#opSeqs.set(seq, (this.#opSeqs.get(seq) ?? 0) + 1);
+    return p.finally(() => {
+      const n = this.#opSeqs.get(seq)! - 1;
+      if (n === 0) this.#opSeqs.delete(seq);
+      else this.#opSeqs.set(seq, n);
+    });
+  }
+
+  /** Runs a write of spool record `seq` (if any) with retries, tracked as pending. */
+  #op<T>(seq: number | undefined, fn: (attempt: number) => Promise<T>): Promise<T> {
+    return this.#hold(seq, this.#retry(fn));
   }
 
   /**
@@ -222,12 +373,14 @@ export class StoreWriter {
    * @returns the router id
    */
   async router(key: string, address?: string, port?: number): Promise<number> {
-    const [row] = await this.#sql`
+    const [row] = await this.#retry(() =>
+      this.#sql`
       INSERT INTO routers (key, address, port, connected, connected_at, last_seen)
       VALUES (${key}, ${address ?? null}, ${port ?? null}, true, now(), now())
       ON CONFLICT (key) DO UPDATE SET address = excluded.address, port = excluded.port,
         connected = true, connected_at = now(), last_seen = now()
-      RETURNING id`;
+      RETURNING id`
+    );
     return row.id as number;
   }
 
@@ -235,10 +388,16 @@ export class StoreWriter {
    * Stores one decoded message of router `routerId`.
    *
    * @param raw the message's bytes, kept for Route Mirroring
+   * @param seq the message's spool sequence number, if it was spooled
    * @returns a promise to await before writing more when the store lags (backpressure),
    *   or undefined
    */
-  write(routerId: number, m: BmpMessage, raw?: Uint8Array): Promise<void> | undefined {
+  write(
+    routerId: number,
+    m: BmpMessage,
+    raw?: Uint8Array,
+    seq?: number,
+  ): Promise<void> | undefined {
     switch (m.kind) {
       case "route_monitoring": {
         const table = this.#tableName(routerId, m.peer, m);
@@ -246,12 +405,15 @@ export class StoreWriter {
           m.peer.adjRibOut ? "O" : ""
         }`;
         const id = this.#peerIds.get(key);
-        if (id !== undefined) return this.#routes(routerId, id, m);
-        return this.#peerId(routerId, m.peer, table).then((pid) => this.#routes(routerId, pid, m));
+        if (id !== undefined) return this.#routes(routerId, id, m, seq);
+        return this.#hold(
+          seq,
+          this.#peerId(routerId, m.peer, table).then((pid) => this.#routes(routerId, pid, m, seq)),
+        );
       }
       case "peer_up": {
         const key = `${routerId}|${m.peer.key}`;
-        const done = this.#peerUp(routerId, m);
+        const done = this.#hold(seq, this.#inPeerOrder(key, () => this.#peerUp(routerId, m, seq)));
         const settled = done.then(() => {}, () => {});
         this.#peerUpPending.set(key, settled);
         settled.then(() => {
@@ -260,61 +422,76 @@ export class StoreWriter {
         this.#track(done);
         return;
       }
-      case "peer_down":
+      case "peer_down": {
         // The routes of this peer written before the Peer Down are committed first.
-        this.#track(this.#peerDown(routerId, m, this.#sealAll()));
+        const before = this.#sealAll();
+        this.#track(this.#hold(
+          seq,
+          this.#inPeerOrder(
+            `${routerId}|${m.peer.key}`,
+            () => this.#peerDown(routerId, m, before, seq),
+          ),
+        ));
         return;
+      }
       case "statistics_report":
-        this.#track(this.#stats(routerId, m));
+        this.#track(this.#hold(seq, this.#stats(routerId, m, seq)));
         return;
       case "route_mirroring":
         // The caller's buffer may be reused before the row is written.
-        this.#track(this.#mirroring(routerId, m, raw?.slice()));
+        this.#track(this.#hold(seq, this.#mirroring(routerId, m, raw?.slice(), seq)));
         return;
       case "initiation":
       case "termination":
-        this.#track(this.#routerEvent(routerId, m));
+        this.#track(this.#hold(seq, this.#routerEvent(routerId, m, seq)));
         return;
     }
   }
 
   /** Stores a message the decoder rejected, with its raw bytes. */
-  writeError(routerId: number, e: DecodeError, raw?: Uint8Array): void {
-    this.#track(this.#sql`
-      INSERT INTO decode_errors (router_id, message_type, code, message, stream_offset, raw)
-      VALUES (${routerId}, ${e.messageType ?? null}, ${e.code}, ${e.message}, ${e.offset},
-        ${raw ? raw.slice() : null})`);
+  writeError(routerId: number, e: DecodeError, raw?: Uint8Array, seq?: number): void {
+    const bytes = raw ? raw.slice() : null;
+    this.#track(this.#op(seq, () =>
+      this.#sql.begin(async (tx) => {
+        if (!(await firstTime(tx, seq))) return;
+        await tx`
+          INSERT INTO decode_errors (router_id, message_type, code, message, stream_offset, raw)
+          VALUES (${routerId}, ${e.messageType ?? null}, ${e.code}, ${e.message}, ${e.offset},
+            ${bytes})`;
+      })));
   }
 
   /**
    * A router's connection ended: every peer of it that is up goes down, its routes are
    * marked withdrawn (one UPDATE), and a `down` event is written per peer.
    */
-  routerDown(routerId: number): Promise<void> {
-    const p = this.#sealAll().then(() =>
-      this.#sql.begin(async (tx) => {
-        const now = new Date(this.#now());
-        const peers = await tx`
+  routerDown(routerId: number, seq?: number): Promise<void> {
+    const p = this.#hold(seq, this.#sealAll()).then(() =>
+      this.#op(seq, () =>
+        this.#sql.begin(async (tx) => {
+          if (!(await firstTime(tx, seq))) return;
+          const now = new Date(this.#now());
+          const peers = await tx`
           UPDATE peers SET state = 'down', down_time = ${now}, down_reason = NULL,
             down_reason_name = 'router_disconnected'
           WHERE router_id = ${routerId} AND state <> 'down' RETURNING id`;
-        const ids = peers.map((p) => p.id as number);
-        const [{ count }] = await tx`
+          const ids = peers.map((p) => p.id as number);
+          const [{ count }] = await tx`
           WITH w AS (UPDATE rib SET withdrawn = true, withdrawn_time = ${now}
             WHERE peer_id IN (SELECT id FROM peers WHERE router_id = ${routerId})
               AND NOT withdrawn
             RETURNING 1)
           SELECT count(*)::bigint AS count FROM w`;
-        if (ids.length > 0) {
-          await tx`
+          if (ids.length > 0) {
+            await tx`
             INSERT INTO peer_events (time, router_id, peer_id, event, reason_name,
               routes_withdrawn)
             SELECT ${now}, ${routerId}, unnest(${ids}::int[]), 'down', 'router_disconnected',
               ${count}`;
-        }
-        await tx`UPDATE routers SET connected = false, disconnected_at = ${now}
+          }
+          await tx`UPDATE routers SET connected = false, disconnected_at = ${now}
           WHERE id = ${routerId}`;
-      })
+        }))
     );
     this.#track(p);
     return p.then(() => {});
@@ -344,7 +521,10 @@ export class StoreWriter {
     try {
       await this.flush();
     } finally {
-      for (const l of this.#lanes) l.conn.release();
+      for (const l of this.#lanes) {
+        l.conn.release();
+        await l.db?.end({ timeout: 5 });
+      }
     }
   }
 
@@ -379,7 +559,8 @@ export class StoreWriter {
     // session fields of its sibling views, once that Peer Up is written.
     const before = afterPeerUp ? this.#peerUpPending.get(`${routerId}|${h.key}`) : undefined;
     p = (before ?? RESOLVED).then(() =>
-      this.#sql`
+      this.#retry(() =>
+        this.#sql`
       INSERT INTO peers (router_id, peer_type, rd, address, table_name, post_policy,
         adj_rib_out, asn, bgp_id, flags, state, up_time, down_time, down_reason,
         down_reason_name, down_notification, local_address, local_port, remote_port, local_asn,
@@ -400,6 +581,7 @@ export class StoreWriter {
         bgp_id = CASE WHEN excluded.bgp_id = '0.0.0.0' THEN peers.bgp_id
           ELSE excluded.bgp_id END
       RETURNING id`
+      )
     ).then(([row]) => {
       const id = row.id as number;
       this.#peerIds.set(cacheKey, id);
@@ -415,15 +597,26 @@ export class StoreWriter {
     return p;
   }
 
-  #routes(routerId: number, peerId: number, m: RouteMonitoringMessage): Promise<void> | undefined {
+  #routes(
+    routerId: number,
+    peerId: number,
+    m: RouteMonitoringMessage,
+    seq = 0,
+  ): Promise<void> | undefined {
     const rows = routeRows(m, routerId, peerId, { nowMs: this.#now() });
     if (rows.length === 0) return;
     const lanes = this.#lanes;
     let wait: Promise<void> | undefined;
     for (const r of rows) {
       const lane = lanes[laneOf(peerId, r.routeKey, lanes.length)];
+      // Replaying the spool: this lane already committed the message.
+      if (seq && seq <= lane.seq) continue;
       const b = lane.fill;
       if (b.routes === 0) b.firstAt = performance.now();
+      if (seq) {
+        if (!b.minSeq) b.minSeq = seq;
+        b.maxSeq = seq;
+      }
       const a = r.attrs;
       if (a && !this.#attrIds.has(a.id)) {
         if (this.#attrIds.size >= this.#attrCacheSize) this.#attrIds.clear();
@@ -474,12 +667,14 @@ export class StoreWriter {
     if (batch.routes === 0 && batch.attrs.length === 0) return lane.inflight ?? RESOLVED;
     lane.fill = lane.spare ?? new Batch();
     lane.spare = null;
+    lane.sealed.add(batch);
     const prev = lane.inflight ?? RESOLVED;
     const p: Promise<void> = prev.then(() => this.#commit(lane, batch)).catch((e) => {
       // A failed batch may have carried attribute sets other batches now rely on.
       this.#attrIds.clear();
       this.#fail(e);
     }).finally(() => {
+      lane.sealed.delete(batch);
       batch.reset();
       lane.spare = batch;
       if (lane.inflight === p) lane.inflight = null;
@@ -493,7 +688,49 @@ export class StoreWriter {
     for (let i = 0; i < b.keys.length; i++) {
       b.stage.appendFrom(b.hist, b.spans[2 * i], b.spans[2 * i + 1]).text(b.keys[i]).end();
     }
-    const conn = lane.conn;
+    await this.#retry(async (attempt) => {
+      const conn = await this.#laneConn(lane);
+      // After an ambiguous failure (the COMMIT may have landed), the lane's mark says.
+      if (attempt > 0 && b.maxSeq) {
+        const [row] = await conn`SELECT seq FROM spool_lanes WHERE lane = ${lane.index}`;
+        if (row && Number(row.seq) >= b.maxSeq) return;
+      }
+      try {
+        await withDeadline(this.#commitOnce(conn, lane, b), ATTEMPT_MS, "batch");
+      } catch (e) {
+        if (isRetryable(e)) lane.broken = true;
+        throw e;
+      }
+    });
+    if (b.maxSeq) lane.seq = Math.max(lane.seq, b.maxSeq);
+    this.stats.batches++;
+    this.stats.commitMs += performance.now() - t0;
+  }
+
+  /** The lane's connection, reserved anew (with its staging tables) after a failure. */
+  async #laneConn(lane: Lane): Promise<ReservedSql> {
+    if (!lane.broken) return lane.conn;
+    try {
+      lane.conn.release();
+    } catch { /* gone with its server */ }
+    if (lane.db) {
+      // Statements on a connection that died may never settle: end the pool, start anew.
+      lane.db.end({ timeout: 0 }).catch(() => {});
+      lane.db = this.#connect!();
+    }
+    const conn = await (lane.db ?? this.#sql).reserve();
+    try {
+      await prepareLane(conn);
+    } catch (e) {
+      conn.release();
+      throw e;
+    }
+    lane.conn = conn;
+    lane.broken = false;
+    return conn;
+  }
+
+  async #commitOnce(conn: ReservedSql, lane: Lane, b: Batch): Promise<void> {
     const steps = this.stats.steps;
     let t = performance.now();
     const step = (k: keyof WriterStats["steps"]) => {
@@ -514,66 +751,81 @@ export class StoreWriter {
       step("stage");
       await conn.unsafe(UPSERT_RIB);
       step("upsert");
+      if (b.maxSeq) await conn.unsafe(MARK_LANE, [lane.index, b.maxSeq]);
       await conn.unsafe("COMMIT");
       step("commit");
     } catch (e) {
       await conn.unsafe("ROLLBACK").catch(() => {});
       throw e;
     }
-    this.stats.batches++;
-    this.stats.commitMs += performance.now() - t0;
   }
 
-  async #peerUp(routerId: number, m: PeerUpMessage): Promise<void> {
+  async #peerUp(routerId: number, m: PeerUpMessage, seq?: number): Promise<void> {
     const table = tableNameOf(m.information);
     this.#tableNames.set(`${routerId}|${m.peer.key}`, table);
     const peerId = await this.#peerId(routerId, m.peer, table, false);
     const ev = peerUpRow(m, routerId, peerId, { nowMs: this.#now() });
     const k = peerKey(routerId, m.peer, table);
     const caps = { sent: m.sentOpen.capabilities, received: m.receivedOpen.capabilities };
-    await this.#sql.begin(async (tx) => {
-      await tx`
+    await this.#retry(() =>
+      this.#sql.begin(async (tx) => {
+        if (!(await firstTime(tx, seq))) return;
+        await tx`
         UPDATE peers SET state = 'up', up_time = ${ev.time}, local_address = ${m.localAddress},
           local_port = ${m.localPort}, remote_port = ${m.remotePort},
           local_asn = ${m.sentOpen.asn}, local_bgp_id = ${m.sentOpen.bgpId},
           hold_time = ${Math.min(m.sentOpen.holdTime, m.receivedOpen.holdTime)},
           capabilities = ${tx.json(caps as never)}, information = ${
-        tx.json(m.information as never)
-      },
+          tx.json(m.information as never)
+        },
           asn = ${m.peer.asn}, bgp_id = ${m.receivedOpen.bgpId}
         WHERE router_id = ${routerId} AND peer_type = ${k.peerType} AND rd = ${k.rd}
           AND address = ${k.address} AND table_name = ${k.tableName}`;
-      await insertPeerEvent(tx as unknown as Sql, ev, null);
-    });
+        await insertPeerEvent(tx as unknown as Sql, ev, null);
+      })
+    );
   }
 
-  async #peerDown(routerId: number, m: PeerDownMessage, before: Promise<void>): Promise<void> {
+  async #peerDown(
+    routerId: number,
+    m: PeerDownMessage,
+    before: Promise<void>,
+    seq?: number,
+  ): Promise<void> {
     const table = tableNameOf(m.information) || this.#tableName(routerId, m.peer);
-    const peerId = await this.#peerId(routerId, m.peer, table);
+    // Not after a pending Peer Up: Ups and Downs of a peer run in order (#inPeerOrder).
+    const peerId = await this.#peerId(routerId, m.peer, table, false);
     const ev = peerDownRow(m, routerId, peerId, { nowMs: this.#now() });
     const k = peerKey(routerId, m.peer, table);
     await before;
-    await this.#sql.begin(async (tx) => {
-      const views = await tx`
+    await this.#retry(() =>
+      this.#sql.begin(async (tx) => {
+        if (!(await firstTime(tx, seq))) return;
+        const views = await tx`
         UPDATE peers SET state = 'down', down_time = ${ev.time}, down_reason = ${m.reason},
           down_reason_name = ${m.reasonName},
           down_notification = ${m.notification ? tx.json(m.notification as never) : null}
         WHERE router_id = ${routerId} AND peer_type = ${k.peerType} AND rd = ${k.rd}
           AND address = ${k.address} AND table_name = ${k.tableName}
         RETURNING id`;
-      const ids = views.map((v) => v.id as number);
-      // Routes changed after the Peer Down's time belong to a newer session.
-      const [{ count }] = await tx`
+        const ids = views.map((v) => v.id as number);
+        // Routes changed after the Peer Down's time belong to a newer session.
+        const [{ count }] = await tx`
         WITH w AS (UPDATE rib SET withdrawn = true, withdrawn_time = ${ev.time}
           WHERE peer_id = ANY(${ids}::int[]) AND NOT withdrawn
             AND last_change <= ${ev.time}
           RETURNING 1)
         SELECT count(*)::bigint AS count FROM w`;
-      await insertPeerEvent(tx as unknown as Sql, ev, count);
-    });
+        await insertPeerEvent(tx as unknown as Sql, ev, count);
+      })
+    );
   }
 
-  async #stats(routerId: number, m: BmpMessage & { kind: "statistics_report" }): Promise<void> {
+  async #stats(
+    routerId: number,
+    m: BmpMessage & { kind: "statistics_report" },
+    seq?: number,
+  ): Promise<void> {
     const peerId = await this.#peerId(routerId, m.peer, this.#tableName(routerId, m.peer));
     const rows = statRows(m, routerId, peerId, { nowMs: this.#now() });
     if (rows.length === 0) return;
@@ -581,62 +833,81 @@ export class StoreWriter {
     for (const r of rows) {
       last[r.afi === null ? r.name : `${r.name}:${r.afi}/${r.safi}`] = r.value ?? r.raw;
     }
-    await this.#sql.begin(async (tx) => {
-      await tx`INSERT INTO stats_reports ${
-        tx(rows.map((r) => ({
-          time: r.time,
-          router_id: r.routerId,
-          peer_id: r.peerId,
-          type: r.type,
-          name: r.name,
-          afi: r.afi,
-          safi: r.safi,
-          value: r.value,
-          raw: r.raw,
-        })))
-      }`;
-      await tx`UPDATE peers SET last_stats = ${tx.json(last)}, last_stats_time = ${rows[0].time}
+    await this.#retry(() =>
+      this.#sql.begin(async (tx) => {
+        if (!(await firstTime(tx, seq))) return;
+        await tx`INSERT INTO stats_reports ${
+          tx(rows.map((r) => ({
+            time: r.time,
+            router_id: r.routerId,
+            peer_id: r.peerId,
+            type: r.type,
+            name: r.name,
+            afi: r.afi,
+            safi: r.safi,
+            value: r.value,
+            raw: r.raw,
+          })))
+        }`;
+        await tx`UPDATE peers SET last_stats = ${tx.json(last)}, last_stats_time = ${rows[0].time}
         WHERE id = ${peerId}`;
-    });
+      })
+    );
   }
 
   async #mirroring(
     routerId: number,
     m: BmpMessage & { kind: "route_mirroring" },
     raw?: Uint8Array,
+    seq?: number,
   ): Promise<void> {
     const peerId = await this.#peerId(routerId, m.peer, this.#tableName(routerId, m.peer));
     const b = new CopyBuffer(1024);
     encodeMirroring(b, mirroringRow(m, routerId, peerId, raw, { nowMs: this.#now() }));
-    const conn = await this.#sql.reserve();
-    try {
-      await copyIn(conn, `route_mirroring (${MIRRORING_COLUMNS.join(", ")})`, b);
-    } finally {
-      conn.release();
-    }
+    await this.#retry(() =>
+      this.#sql.begin(async (tx) => {
+        if (!(await firstTime(tx, seq))) return;
+        await copyIn(tx, `route_mirroring (${MIRRORING_COLUMNS.join(", ")})`, b);
+      })
+    );
   }
 
   async #routerEvent(
     routerId: number,
     m: BmpMessage & { kind: "initiation" | "termination" },
+    seq?: number,
   ): Promise<void> {
     const ev = routerEventRow(m, routerId);
     const info = this.#sql.json(ev.information as never);
-    await this.#sql.begin(async (tx) => {
-      if (ev.event === "initiation") {
-        await tx`UPDATE routers SET sys_name = ${ev.sysName}, sys_descr = ${ev.sysDescr},
+    await this.#retry(() =>
+      this.#sql.begin(async (tx) => {
+        if (!(await firstTime(tx, seq))) return;
+        if (ev.event === "initiation") {
+          await tx`UPDATE routers SET sys_name = ${ev.sysName}, sys_descr = ${ev.sysDescr},
             name = coalesce(${ev.sysName}, name), initiation = ${info}, last_seen = now()
           WHERE id = ${routerId}`;
-      } else {
-        await tx`UPDATE routers SET termination = ${info}, termination_reason = ${ev.reason},
+        } else {
+          await tx`UPDATE routers SET termination = ${info}, termination_reason = ${ev.reason},
             last_seen = now() WHERE id = ${routerId}`;
-      }
-      await tx`INSERT INTO router_events (router_id, event, sys_name, sys_descr, reason,
+        }
+        await tx`INSERT INTO router_events (router_id, event, sys_name, sys_descr, reason,
           reason_name, information)
         VALUES (${routerId}, ${ev.event}, ${ev.sysName}, ${ev.sysDescr}, ${ev.reason},
           ${ev.reasonName}, ${info})`;
-    });
+      })
+    );
   }
+}
+
+/**
+ * Records spool record `seq` as applied in `tx`; false when it already was (a replay),
+ * and then the caller writes nothing. Without a `seq` (not spooled): always true.
+ */
+async function firstTime(tx: Sql | TransactionSql, seq?: number): Promise<boolean> {
+  if (!seq) return true;
+  const r = await tx`INSERT INTO spool_applied (seq) VALUES (${seq}) ON CONFLICT DO NOTHING
+    RETURNING seq`;
+  return r.length > 0;
 }
 
 async function insertPeerEvent(

@@ -1,6 +1,6 @@
 /**
  * Runs `bmpmon serve` as a real process against a fresh PostgreSQL database (from
- * DATABASE_URL), for end-to-end tests.
+ * DATABASE_URL) or on the embedded store in a directory, for end-to-end tests.
  *
  * @module
  */
@@ -23,9 +23,11 @@ export function dbTest(
   else Deno.test({ name, fn, sanitizeResources: false, sanitizeOps: false });
 }
 
-/** A running collector process with its own database. */
+/** A running collector process with its own database (or embedded store). */
 export interface Served {
   port: number;
+  /** Process id of the `serve` process (for /proc figures). */
+  pid: number;
   url: string;
   sql: postgres.Sql;
   log: string[];
@@ -40,19 +42,73 @@ function freePort(): number {
   return port;
 }
 
+/** Options of {@linkcode serve}. */
+export interface ServeOptions {
+  /** The `deno` arguments for the child's environment; default `run --allow-all main.ts serve`. */
+  denoArgs?: (env: Record<string, string>) => Promise<string[]>;
+  /** The server to create the database on (default DATABASE_URL). */
+  server?: string;
+  /** Keep the database and DATA_DIR after `stop()` (a restart passes `env.DATABASE_URL`). */
+  keepDatabase?: boolean;
+}
+
 /** Creates a database, starts `bmpmon serve` on it and waits until it listens. */
-export async function serve(env: Record<string, string> = {}): Promise<Served> {
-  const admin = postgres(DATABASE_URL!, { max: 1, onnotice: () => {} });
+export async function serve(
+  env: Record<string, string> = {},
+  opts: ServeOptions = {},
+): Promise<Served> {
+  if (env.DATABASE_URL) {
+    // An existing database (a restart): nothing to create or drop.
+    return await spawnServe(env, opts, env.DATABASE_URL);
+  }
+  const server = opts.server ?? DATABASE_URL!;
+  const admin = postgres(server, { max: 1, onnotice: () => {} });
   const db = `bmpmon_e2e_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   await admin.unsafe(`CREATE DATABASE ${db}`);
   await admin.end();
-  const u = new URL(DATABASE_URL!);
+  const u = new URL(server);
   u.pathname = `/${db}`;
   const url = u.toString();
+  // Its own state directory (spool, control socket) unless told: collectors run side by side.
+  const dataDir = env.DATA_DIR ? undefined : await Deno.makeTempDir({ prefix: "bmpmon-e2e-" });
+  const base = { DATABASE_URL: url, ...(dataDir ? { DATA_DIR: dataDir } : {}) };
+  return await spawnServe({ ...base, ...env }, opts, url, async () => {
+    if (opts.keepDatabase) return;
+    const a = postgres(server, { max: 1, onnotice: () => {} });
+    await a.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await a.end();
+    if (dataDir) await Deno.remove(dataDir, { recursive: true });
+  });
+}
+
+/**
+ * Starts `bmpmon serve` on the embedded store in `dataDir` (DATABASE_URL unset, whatever
+ * this process has) with PG_LISTEN on a free loopback port, which `url` and `sql` use. The
+ * directory is left after `stop()`: a restart on it sees the data.
+ */
+export async function serveEmbedded(
+  dataDir: string,
+  env: Record<string, string> = {},
+  opts: ServeOptions = {},
+): Promise<Served> {
+  const pgPort = freePort();
+  const url = `postgres://postgres@127.0.0.1:${pgPort}/postgres`;
+  const base = { DATABASE_URL: "", DATA_DIR: dataDir, PG_LISTEN: `127.0.0.1:${pgPort}` };
+  return await spawnServe({ ...base, ...env }, opts, url);
+}
+
+/** Starts `bmpmon serve` with `env`, waits until it listens; `cleanup` runs after stop. */
+async function spawnServe(
+  env: Record<string, string>,
+  opts: ServeOptions,
+  url: string,
+  cleanup?: () => Promise<void>,
+): Promise<Served> {
   const port = freePort();
+  const childEnv = { BMP_LISTEN_HOST: "127.0.0.1", BMP_LISTEN_PORT: String(port), ...env };
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "serve"],
-    env: { DATABASE_URL: url, BMP_LISTEN_HOST: "127.0.0.1", BMP_LISTEN_PORT: String(port), ...env },
+    args: opts.denoArgs ? await opts.denoArgs(childEnv) : ["run", "--allow-all", MAIN, "serve"],
+    env: childEnv,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -81,6 +137,7 @@ export async function serve(env: Record<string, string> = {}): Promise<Served> {
   const sql = postgres(url, { max: 2, onnotice: () => {} });
   return {
     port,
+    pid: child.pid,
     url,
     sql,
     log,
@@ -91,9 +148,7 @@ export async function serve(env: Record<string, string> = {}): Promise<Served> {
       const status = await child.status;
       await pumps;
       await sql.end();
-      const a = postgres(DATABASE_URL!, { max: 1, onnotice: () => {} });
-      await a.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await a.end();
+      await cleanup?.();
       return status.code;
     },
   };

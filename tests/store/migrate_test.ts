@@ -4,7 +4,7 @@ import { dbTest } from "./_db.ts";
 
 dbTest("migrate() applies every file once and a second run changes nothing", async (sql) => {
   const first = await migrate(sql, { timescaledb: false });
-  assertEquals(first.applied, ["0001_core.sql", "0002_views.sql"]);
+  assertEquals(first.applied, ["0001_core.sql", "0002_views.sql", "0004_spool.sql"]);
   assertEquals(first.skipped, ["0003_timescaledb.sql"]);
   const tables = await sql`SELECT count(*)::int AS n FROM information_schema.tables
     WHERE table_schema = 'public'`;
@@ -15,7 +15,7 @@ dbTest("migrate() applies every file once and a second run changes nothing", asy
     WHERE table_schema = 'public'`;
   assertEquals(again[0].n, tables[0].n);
   const recorded = await sql`SELECT name FROM schema_migrations ORDER BY name`;
-  assertEquals(recorded.map((r) => r.name), ["0001_core.sql", "0002_views.sql"]);
+  assertEquals(recorded.map((r) => r.name), ["0001_core.sql", "0002_views.sql", "0004_spool.sql"]);
   for (
     const v of [
       "v_routes",
@@ -35,7 +35,7 @@ dbTest("migrate() applies every file once and a second run changes nothing", asy
 dbTest("migrate() re-applies the files itself when they are run again by hand", async (sql) => {
   await migrate(sql, { timescaledb: false });
   // Every statement is idempotent: a file half-applied by hand can be run again.
-  for (const f of ["0001_core.sql", "0002_views.sql"]) {
+  for (const f of ["0001_core.sql", "0002_views.sql", "0004_spool.sql"]) {
     await sql.unsafe(await Deno.readTextFile(new URL(`../../migrations/${f}`, import.meta.url)));
   }
 });

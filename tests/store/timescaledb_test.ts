@@ -22,7 +22,12 @@ Deno.test({
     try {
       const first = await migrate(adapter(db), { retention: "5 years", compressAfter: "7 days" });
       assertEquals(first.timescaledb, true);
-      assertEquals(first.applied, ["0001_core.sql", "0002_views.sql", "0003_timescaledb.sql"]);
+      assertEquals(first.applied, [
+        "0001_core.sql",
+        "0002_views.sql",
+        "0003_timescaledb.sql",
+        "0004_spool.sql",
+      ]);
       const second = await migrate(adapter(db), { retention: "2 years" });
       assertEquals(second.applied, []);
 

@@ -1,0 +1,175 @@
+/**
+ * Human text of the control endpoint's answers (`bmpmon show …`; `--json` prints the
+ * answers as they are).
+ *
+ * @module
+ */
+
+import type {
+  ClientDetail,
+  ClientInfo,
+  MessageInfo,
+  PeerInfo,
+  RoutesResult,
+  SqlResult,
+  Summary,
+} from "../control/api.ts";
+import { count, duration, fields, humanBytes, table } from "../control/format.ts";
+
+/** `show summary`. */
+export function summaryText(s: Summary): string {
+  const st = s.store;
+  const probe = st.state === "ok" ? `ok (probe ${st.probe_ms} ms)` : `ERROR: ${st.error}`;
+  return fields([
+    ["uptime", `${duration(s.uptime_s)} (since ${s.started_at})`],
+    ["listening", s.listen],
+    [
+      "routers",
+      `${s.routers.connected} connected, ${s.routers.sessions_total} sessions since start`,
+    ],
+    ["peers", `${s.peers.up} up of ${s.peers.total}`],
+    [
+      "messages",
+      `${count(s.messages)} (${humanBytes(s.bytes)}, ${count(s.decode_errors)} decode errors)`,
+    ],
+    ["routes", `${count(s.routes.announced)} announced, ${count(s.routes.withdrawn)} withdrawn`],
+    ["store", `${st.kind} ${probe}`],
+    [
+      "batches",
+      `${count(st.batches)} committed, ${count(st.routes)} routes, ${count(st.errors)} errors, ` +
+      `${count(st.commit_ms)} ms in transactions`,
+    ],
+    [
+      "spool",
+      `${count(s.spool.depth)} messages waiting, ${humanBytes(s.spool.bytes)}, ${s.spool.mode}` +
+      (s.spool.outage_s ? `, database gone for ${s.spool.outage_s} s` : ""),
+    ],
+  ]);
+}
+
+function peersCell(c: ClientInfo): string {
+  return `${c.peers} (${c.peers_up} up)`;
+}
+
+/** `show clients`. */
+export function clientsText(list: ClientInfo[]): string {
+  if (list.length === 0) return "no router connected";
+  return table(
+    ["ID", "Address:Port", "Name", "Uptime", "Peers", "Messages", "Data"],
+    list.map((c) => [
+      c.id,
+      c.endpoint,
+      c.sys_name ?? "",
+      duration(c.uptime_s),
+      peersCell(c),
+      c.messages,
+      humanBytes(c.bytes),
+    ]),
+  );
+}
+
+/** `show client ID`. */
+export function clientText(c: ClientDetail): string {
+  const byType = Object.entries(c.messages_by_type).map(([k, v]) => `${k} ${count(v)}`);
+  const errors = Object.entries(c.decode_errors_by_code).map(([k, v]) => `${k} ${count(v)}`);
+  return fields([
+    ["client", c.id],
+    ["address", c.endpoint],
+    ["name", c.sys_name ?? ""],
+    ["description", c.sys_descr ?? ""],
+    ["connected", `${c.connected_at} (${duration(c.uptime_s)})`],
+    ...(c.closed_at ? [["closed", c.closed_at] as [string, unknown]] : []),
+    ["peers", peersCell(c)],
+    ["messages", `${count(c.messages)}${byType.length ? ` (${byType.join(", ")})` : ""}`],
+    ["data", `${humanBytes(c.bytes)} (${count(c.bytes)} bytes)`],
+    ["decode errors", `${count(c.decode_errors)}${errors.length ? ` (${errors.join(", ")})` : ""}`],
+    ["debug", c.debug ? "on" : "off"],
+    ["database id", c.db_router_id ?? ""],
+  ]);
+}
+
+/** `show client ID peers`. */
+export function peersText(list: PeerInfo[]): string {
+  if (list.length === 0) return "no peer reported yet";
+  return table(
+    ["Peer", "Type", "RD", "AS", "BGP ID", "State", "Messages", "Announced", "Withdrawn"],
+    list.map((p) => [
+      p.address,
+      p.peer_type,
+      p.rd ?? "",
+      p.asn,
+      p.bgp_id,
+      p.state === "down" && p.down_reason ? `down (${p.down_reason})` : p.state,
+      p.messages,
+      p.announced,
+      p.withdrawn,
+    ]),
+  );
+}
+
+/** `show client ID peer PEER`. */
+export function peerText(list: PeerInfo[]): string {
+  return list.map((p) => {
+    const lines: [string, unknown][] = [
+      ["peer", `${p.address} AS${p.asn}${p.rd ? ` RD ${p.rd}` : ""} (${p.peer_type})`],
+      ["bgp id", p.bgp_id],
+      ["state", p.state === "down" && p.down_reason ? `down (${p.down_reason})` : p.state],
+      ["messages", count(p.messages)],
+      ["routes", `${count(p.announced)} announced, ${count(p.withdrawn)} withdrawn`],
+      ["last message", p.last_message ?? ""],
+    ];
+    const s = p.session;
+    if (s) {
+      lines.push(
+        ["local", `${s.local_address}:${s.local_port} AS${s.local_asn} BGP ID ${s.local_bgp_id}`],
+        ["remote port", s.remote_port],
+        ["hold time", `${s.hold_time}s`],
+        ["sent caps", s.sent_capabilities.join(", ")],
+        ["received caps", s.received_capabilities.join(", ")],
+      );
+      for (const i of s.information) lines.push([`info ${i.name}`, i.value]);
+    }
+    const st = Object.entries(p.last_stats ?? {});
+    if (st.length) lines.push(["last stats", st.map(([k, v]) => `${k}=${v}`).join(" ")]);
+    return fields(lines);
+  }).join("\n\n");
+}
+
+/** `show client ID messages`. */
+export function messagesText(list: MessageInfo[]): string {
+  if (list.length === 0) return "no message yet";
+  return list.map((m) => `${m.time.slice(11, 23)}  ${m.line}`).join("\n");
+}
+
+/** `show routes PREFIX`. */
+export function routesText(r: RoutesResult): string {
+  if (r.routes.length === 0) return `no route for ${r.prefix} (${r.match} match)`;
+  const t = table(
+    ["Router", "Peer", "AS", "RIB", "Prefix", "AS path", "Next hop", "Communities"],
+    r.routes.map((x) => [
+      x.router,
+      x.peer,
+      x.peer_asn,
+      x.rib,
+      `${x.rd ? `${x.rd}:` : ""}${x.prefix}${x.path_id === null ? "" : ` #${x.path_id}`}`,
+      x.as_path,
+      x.next_hop ?? "",
+      [...x.communities, ...x.large_communities].join(" "),
+    ]),
+  );
+  const n = r.routes.length;
+  return `${t}\n(${n} route${n === 1 ? "" : "s"}${
+    r.truncated ? "; more match: raise --limit" : ""
+  })`;
+}
+
+/** `sql`: a table and a row count, as psql prints them. */
+export function sqlText(r: SqlResult): string {
+  const n = r.rows.length;
+  return `${table(r.columns, r.rows)}\n(${n} row${n === 1 ? "" : "s"})`;
+}
+
+/** `sql --json`: one object per row. */
+export function sqlJson(r: SqlResult): Record<string, unknown>[] {
+  return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])));
+}

@@ -1,0 +1,174 @@
+/**
+ * The control endpoint's contract: where its socket is, and the JSON each request
+ * returns. Shared by the endpoint (server.ts), the client and the CLI tables.
+ *
+ * ```text
+ * GET  /summary                         Summary
+ * GET  /clients                         ClientInfo[] (connected routers)
+ * GET  /clients/ID                      ClientDetail
+ * GET  /clients/ID/peers                PeerInfo[]
+ * GET  /clients/ID/peers/ADDRESS        PeerInfo[] (every peer with that address)
+ * GET  /clients/ID/messages?n=N         MessageInfo[] (oldest first)
+ * GET  /routes?prefix=P&match=M&limit=N RoutesResult (M: longest | exact | longer)
+ * POST /clients/ID/clear                ActionResult
+ * GET  /clients/ID/debug                DebugState
+ * POST /clients/ID/debug {"on": bool}   DebugState
+ * POST /clients/ID/flush                ActionResult
+ * POST /sql {"query": "SELECT …"}       QueryResult
+ * ```
+ *
+ * Errors: status 400/404/500 with `{"error": "one line"}`.
+ *
+ * @module
+ */
+
+import { join, resolve } from "node:path";
+
+/** File name of the control socket in DATA_DIR. */
+export const SOCKET_NAME = "bmpmon.sock";
+
+/** The control socket of the collector whose state directory is `dataDir` (absolute). */
+export function controlSocketPath(dataDir: string): string {
+  return resolve(join(dataDir, SOCKET_NAME));
+}
+
+/** `GET /summary`. */
+export interface Summary {
+  started_at: string;
+  uptime_s: number;
+  listen: string;
+  routers: { connected: number; sessions_total: number };
+  peers: { up: number; total: number };
+  messages: number;
+  bytes: number;
+  decode_errors: number;
+  routes: { announced: number; withdrawn: number };
+  store: StoreState;
+  spool: { depth: number; bytes: number; mode: string; outage_s: number };
+}
+
+/** The store as the summary and `/healthz` see it. */
+export interface StoreState {
+  kind: string;
+  /** `ok` when a probe query answered in time and the last write did not fail. */
+  state: "ok" | "error";
+  error?: string;
+  probe_ms?: number;
+  batches: number;
+  routes: number;
+  errors: number;
+  commit_ms: number;
+}
+
+/** One router connection (`GET /clients`). */
+export interface ClientInfo {
+  id: number;
+  address: string;
+  port: number;
+  endpoint: string;
+  sys_name: string | null;
+  connected_at: string;
+  uptime_s: number;
+  closed_at: string | null;
+  peers: number;
+  peers_up: number;
+  messages: number;
+  bytes: number;
+  decode_errors: number;
+}
+
+/** `GET /clients/ID`. */
+export interface ClientDetail extends ClientInfo {
+  sys_descr: string | null;
+  /** Its `routers.id` in the database, while connected. */
+  db_router_id: number | null;
+  messages_by_type: Record<string, number>;
+  decode_errors_by_code: Record<string, number>;
+  debug: boolean;
+}
+
+/** One monitored peer of a router (all its RIB views together). */
+export interface PeerInfo {
+  key: string;
+  peer_type: string;
+  rd: string | null;
+  address: string;
+  asn: number;
+  bgp_id: string;
+  state: "up" | "down" | "unknown";
+  down_reason: string | null;
+  messages: number;
+  announced: number;
+  withdrawn: number;
+  last_message: string | null;
+  /** From the last Peer Up, if one was seen. */
+  session: PeerSession | null;
+  last_stats: Record<string, number | string> | null;
+}
+
+/** What a Peer Up told about a BGP session. */
+export interface PeerSession {
+  local_address: string;
+  local_port: number;
+  remote_port: number;
+  local_asn: number;
+  local_bgp_id: string;
+  remote_bgp_id: string;
+  hold_time: number;
+  /** Capabilities as text (`multiprotocol ipv4_unicast`, `four_octet_as 65002`). */
+  sent_capabilities: string[];
+  received_capabilities: string[];
+  information: { name: string; value: string }[];
+}
+
+/** One remembered message (`GET /clients/ID/messages`). */
+export interface MessageInfo {
+  time: string;
+  kind: string;
+  length: number;
+  line: string;
+}
+
+/** `GET /routes`. */
+export interface RoutesResult {
+  prefix: string;
+  match: "longest" | "exact" | "longer";
+  /** True when more rows matched than `limit`. */
+  truncated: boolean;
+  routes: RouteInfo[];
+}
+
+/** One current route. */
+export interface RouteInfo {
+  router: string;
+  peer: string;
+  peer_asn: number;
+  rib: string;
+  family: string;
+  rd: string | null;
+  prefix: string;
+  path_id: number | null;
+  as_path: string;
+  next_hop: string | null;
+  communities: string[];
+  large_communities: string[];
+  last_change: string;
+}
+
+/** Result of clear and flush. */
+export interface ActionResult {
+  ok: boolean;
+  message: string;
+}
+
+/** `GET|POST /clients/ID/debug`. */
+export interface DebugState {
+  id: number;
+  debug: boolean;
+}
+
+/** `POST /sql`. */
+export interface SqlResult {
+  columns: string[];
+  rows: unknown[][];
+}

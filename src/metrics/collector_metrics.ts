@@ -1,0 +1,285 @@
+/**
+ * The collector's metrics: what passes through the listener (messages, routes, bytes,
+ * decode errors, sessions), the peers' state, and the store's batches.
+ *
+ * Message and route counts are taken inline by {@linkcode CollectorMetrics.sink}, a
+ * {@linkcode MessageSink} in the chain; the rest is read at scrape time from the objects
+ * that keep it (the per-peer counters, the writer's `stats`).
+ *
+ * The store writer reports totals only (batches, routes queued, commit time), so the
+ * per-batch histograms are built by sampling those totals every 100 ms: the batches
+ * committed within one sample share its routes and commit time evenly. Their `_count`
+ * and `_sum` are exact once the writer is idle; the bucket spread is an estimate.
+ *
+ * @module
+ */
+
+import { familyKey, familyName } from "../bgp/constants.ts";
+import { forEachRoute } from "../bgp/routes.ts";
+import type { BmpMessage } from "../bmp/message.ts";
+import { BMP_MESSAGE_NAMES } from "../bmp/constants.ts";
+import type { MessageSink, RouterConnection } from "../collector/server.ts";
+import type { DecodeError } from "../wire/errors.ts";
+import { type CounterChild, Registry, SECONDS_BUCKETS } from "./registry.ts";
+
+/** Totals of a store writer (the fields of `StoreWriter.stats` used here). */
+export interface StoreTotals {
+  batches: number;
+  routes: number;
+  errors: number;
+  commitMs: number;
+  steps: Record<string, number>;
+}
+
+/** Where metrics read values they do not count themselves. */
+export interface MetricSources {
+  /** Peers currently up (Peer Up seen, no Peer Down since), over all routers. */
+  peersUp(): number;
+  /** The store writer's totals. */
+  store?(): StoreTotals;
+  /** Messages waiting in the spool (0 while there is no spool). */
+  spoolDepth?(): number;
+  /** Spool bytes on disk and the start of a database outage (ms since epoch), if any. */
+  spoolStatus?(): { bytes: number; outageSince?: number };
+}
+
+/** Routes per batch, up to well past the default BATCH_MAX_ROUTES (20,000). */
+const BATCH_ROUTE_BUCKETS = [1, 10, 100, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
+
+/** Milliseconds between two samples of the store's totals. */
+const STORE_SAMPLE_MS = 100;
+
+/** The collector's metrics registry and the sink that feeds it. */
+export class CollectorMetrics {
+  readonly registry: Registry = new Registry();
+  readonly #messages = new Map<string, CounterChild>();
+  readonly #routes = new Map<number, [CounterChild, CounterChild]>();
+  readonly #live = new Map<number, RouterConnection>();
+  #closedBytes = 0;
+  #sources: MetricSources = { peersUp: () => 0 };
+  #timer?: ReturnType<typeof setInterval>;
+  #prev?: StoreTotals;
+  #pendingRoutes = 0;
+  /** `performance.now()` of the last sample with a committed batch / a new store error. */
+  lastBatchAt = -Infinity;
+  lastErrorAt = -Infinity;
+
+  readonly #r = this.registry;
+  readonly messages = this.#r.counter(
+    "bmpmon_messages_total",
+    "BMP messages decoded, by message type.",
+    ["type"],
+  );
+  readonly routes = this.#r.counter(
+    "bmpmon_routes_total",
+    "NLRI in Route Monitoring messages as sent, by address family and action.",
+    ["family", "action"],
+  );
+  readonly bytes = this.#r.counter(
+    "bmpmon_received_bytes_total",
+    "Bytes received from routers.",
+  );
+  readonly decodeErrors = this.#r.counter(
+    "bmpmon_decode_errors_total",
+    "BMP messages that could not be decoded, by DecodeError code.",
+    ["code"],
+  );
+  readonly sessions = this.#r.gauge("bmpmon_router_sessions", "Router connections open now.");
+  readonly sessionsTotal = this.#r.counter(
+    "bmpmon_router_sessions_total",
+    "Router connections accepted since start.",
+  );
+  readonly peersUp = this.#r.gauge(
+    "bmpmon_peers_up",
+    "Monitored BGP peers up (Peer Up seen and no Peer Down since).",
+  );
+  readonly batches = this.#r.counter("bmpmon_store_batches_total", "Route batches committed.");
+  readonly storedRoutes = this.#r.counter(
+    "bmpmon_store_routes_total",
+    "Routes handed to the store writer.",
+  );
+  readonly storeErrors = this.#r.counter(
+    "bmpmon_store_errors_total",
+    "Store batches or statements that failed.",
+  );
+  readonly writeSeconds = this.#r.counter(
+    "bmpmon_store_write_seconds_total",
+    "Time spent writing route batches to the database, by step.",
+    ["step"],
+  );
+  readonly batchRoutes = this.#r.histogram(
+    "bmpmon_store_batch_routes",
+    "Routes per committed batch (sampled every 100 ms; see the module doc).",
+    BATCH_ROUTE_BUCKETS,
+  );
+  readonly batchSeconds = this.#r.histogram(
+    "bmpmon_store_batch_commit_seconds",
+    "Duration of one batch transaction (COPY, upsert, COMMIT), sampled every 100 ms.",
+    SECONDS_BUCKETS,
+  );
+  readonly spoolDepth = this.#r.gauge(
+    "bmpmon_spool_depth",
+    "Messages waiting in the spool for the store.",
+  );
+  readonly spoolBytes = this.#r.gauge(
+    "bmpmon_spool_bytes",
+    "Bytes of spool segments on disk (DATA_DIR/spool).",
+  );
+  readonly outageSeconds = this.#r.gauge(
+    "bmpmon_store_outage_seconds",
+    "How long the database has been unavailable (0 when it answers).",
+  );
+  readonly startTime = this.#r.gauge(
+    "bmpmon_start_time_seconds",
+    "Start time of the collector, seconds since the Unix epoch.",
+  );
+
+  constructor() {
+    for (const name of BMP_MESSAGE_NAMES) this.#messages.set(name, this.messages.labels(name));
+    for (const m of [this.bytes, this.sessionsTotal, this.batches, this.storedRoutes]) m.labels();
+    for (
+      const m of [
+        this.storeErrors,
+        this.sessions,
+        this.peersUp,
+        this.spoolDepth,
+        this.spoolBytes,
+        this.outageSeconds,
+      ]
+    ) m.labels();
+    this.batchRoutes.labels();
+    this.batchSeconds.labels();
+    this.startTime.labels().set(Math.floor(Date.now() / 1000));
+    this.registry.onCollect(() => this.#collect());
+  }
+
+  /** Connects the values read at scrape time and starts sampling the store. */
+  attach(sources: MetricSources): void {
+    this.#sources = sources;
+    if (sources.store && this.#timer === undefined) {
+      const timer = setInterval(() => this.sampleStore(), STORE_SAMPLE_MS);
+      Deno.unrefTimer(timer);
+      this.#timer = timer;
+    }
+  }
+
+  /** Stops sampling. */
+  close(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Bytes received from every router since start. */
+  get receivedBytes(): number {
+    let n = this.#closedBytes;
+    for (const r of this.#live.values()) n += r.bytes;
+    return n;
+  }
+
+  /** Reads the store's totals and records the batches committed since the last sample. */
+  sampleStore(): void {
+    const s = this.#sources.store?.();
+    if (!s) return;
+    const prev = this.#prev ?? { batches: 0, routes: 0, errors: 0, commitMs: 0, steps: {} };
+    this.#prev = { ...s, steps: { ...s.steps } };
+    const now = performance.now();
+    this.#pendingRoutes += s.routes - prev.routes;
+    const n = s.batches - prev.batches;
+    if (n > 0) {
+      const routes = this.#pendingRoutes / n;
+      const seconds = (s.commitMs - prev.commitMs) / n / 1000;
+      const h = this.batchRoutes.labels(), t = this.batchSeconds.labels();
+      for (let i = 0; i < n; i++) {
+        h.observe(routes);
+        t.observe(seconds);
+      }
+      this.#pendingRoutes = 0;
+      this.lastBatchAt = now;
+    }
+    if (s.errors > prev.errors) this.lastErrorAt = now;
+  }
+
+  /** True unless the store's latest write (batch or statement) failed. */
+  get storeWritable(): boolean {
+    return this.lastErrorAt <= this.lastBatchAt;
+  }
+
+  #collect(): void {
+    this.sampleStore();
+    this.bytes.labels().set(this.receivedBytes);
+    this.sessions.labels().set(this.#live.size);
+    this.peersUp.labels().set(this.#sources.peersUp());
+    this.spoolDepth.labels().set(this.#sources.spoolDepth?.() ?? 0);
+    const spool = this.#sources.spoolStatus?.();
+    this.spoolBytes.labels().set(spool?.bytes ?? 0);
+    this.outageSeconds.labels().set(
+      spool?.outageSince ? (Date.now() - spool.outageSince) / 1000 : 0,
+    );
+    const s = this.#sources.store?.();
+    if (s) {
+      this.batches.labels().set(s.batches);
+      this.storedRoutes.labels().set(s.routes);
+      this.storeErrors.labels().set(s.errors);
+      for (const [step, ms] of Object.entries(s.steps)) {
+        this.writeSeconds.labels(step).set(ms / 1000);
+      }
+    }
+  }
+
+  /** Counts one message (for sinks that do not go through {@linkcode CollectorMetrics.sink}). */
+  count(m: BmpMessage): void {
+    this.#messages.get(m.kind)?.inc();
+    if (m.kind === "route_monitoring") forEachRoute(m.update, this.#countRoute);
+  }
+
+  readonly #countRoute = (afi: number, safi: number, withdrawn: boolean): void => {
+    const k = familyKey(afi, safi);
+    let c = this.#routes.get(k);
+    if (!c) {
+      const family = familyName(afi, safi);
+      c = [this.routes.labels(family, "announce"), this.routes.labels(family, "withdraw")];
+      this.#routes.set(k, c);
+    }
+    c[withdrawn ? 1 : 0].value++;
+  };
+
+  /** A sink that counts each call, then passes it on to `inner`. */
+  sink(inner: MessageSink): MessageSink {
+    return new MetricsSink(this, inner, this.#live, (n) => this.#closedBytes += n);
+  }
+
+  /** Counts a decode error. */
+  countError(e: DecodeError): void {
+    this.decodeErrors.labels(e.code).inc();
+  }
+}
+
+class MetricsSink implements MessageSink {
+  constructor(
+    readonly metrics: CollectorMetrics,
+    readonly inner: MessageSink,
+    readonly live: Map<number, RouterConnection>,
+    readonly closed: (bytes: number) => void,
+  ) {}
+
+  write(router: RouterConnection, m: BmpMessage, raw: Uint8Array): void | Promise<void> {
+    this.metrics.count(m);
+    return this.inner.write(router, m, raw);
+  }
+
+  decodeError(router: RouterConnection, error: DecodeError, raw: Uint8Array): void {
+    this.metrics.countError(error);
+    this.inner.decodeError?.(router, error, raw);
+  }
+
+  routerUp(router: RouterConnection): void | Promise<void> {
+    this.live.set(router.id, router);
+    this.metrics.sessionsTotal.labels().inc();
+    return this.inner.routerUp?.(router);
+  }
+
+  routerDown(router: RouterConnection, reason: string): void | Promise<void> {
+    if (this.live.delete(router.id)) this.closed(router.bytes);
+    return this.inner.routerDown?.(router, reason);
+  }
+}
