@@ -76,9 +76,14 @@ export class StoreSink implements MessageSink {
   async routerDown(router: RouterConnection, _reason?: string, seq?: number): Promise<void> {
     const id = this.#ids.get(router.id);
     const key = this.#keys.get(router.id);
-    if (key !== undefined && this.#live.get(key) === router.id) this.#live.delete(key);
-    this.#keys.delete(router.id);
     this.#ids.delete(router.id);
-    if (id !== undefined) await this.#writer.routerDown(id, seq);
+    try {
+      if (id !== undefined) await this.#writer.routerDown(id, seq);
+    } finally {
+      // Only now may a new connection take this router's row: until the withdrawal is
+      // committed, it would withdraw the newcomer's routes too.
+      if (key !== undefined && this.#live.get(key) === router.id) this.#live.delete(key);
+      this.#keys.delete(router.id);
+    }
   }
 }

@@ -296,6 +296,11 @@ export class SpoolCursor {
     }
   }
 
+  /** Skips, from now on, records numbered below `seq` (never goes back). */
+  skipTo(seq: number): void {
+    if (seq > this.#from) this.#from = seq;
+  }
+
   /** Releases the open segment file. */
   close(): void {
     this.#file?.close();

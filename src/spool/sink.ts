@@ -28,7 +28,7 @@ import { type MessageSink, RouterConnection } from "../collector/server.ts";
 import type { StoreSink } from "../collector/store_sink.ts";
 import type { StoreWriter } from "../store/writer.ts";
 import { type DecodeError, toDecodeError } from "../wire/errors.ts";
-import { RecordType, type SpoolLog, type SpoolRecord } from "./log.ts";
+import { RecordType, type SpoolCursor, type SpoolLog, type SpoolRecord } from "./log.ts";
 
 /** Options of {@linkcode SpoolSink}. */
 export interface SpoolSinkOptions {
@@ -93,6 +93,7 @@ export class SpoolSink implements MessageSink {
   readonly #connOf = new Map<number, number>();
   #mode: "inline" | "spooling" = "inline";
   #drain: Promise<void> = Promise.resolve();
+  #cursor?: SpoolCursor;
   /** The record the drainer applies next. */
   #drainNext = 0;
   #full?: PromiseWithResolvers<void>;
@@ -246,6 +247,7 @@ export class SpoolSink implements MessageSink {
    */
   close(applied: boolean): void {
     clearInterval(this.#timer);
+    this.#cursor?.close();
     if (applied && this.#mode === "inline" && this.#writer.lowestPending() === Infinity) {
       this.#spool.clear();
     }
@@ -285,30 +287,29 @@ export class SpoolSink implements MessageSink {
 
   async #drainLoop(from: number, after?: Promise<void>): Promise<void> {
     await after?.catch(() => {}); // the writer reports its own failures
-    const cursor = this.#spool.cursor(from);
+    // One cursor for all episodes: it reads on from where the last one stopped, so the
+    // records applied inline in between are skipped, not the whole segment again.
+    const cursor = this.#cursor ??= this.#spool.cursor(from);
+    cursor.skipTo(from);
     let outage = false;
-    try {
-      for (;;) {
-        const r = cursor.next();
-        if (!r) break;
-        this.#drainNext = r.seq;
-        outage ||= !this.#writer.healthy;
-        try {
-          await this.#apply(r);
-        } catch (e) {
-          // The store retries what the database refuses for want of a connection; anything
-          // else is a bad record: say so, and go on with the rest.
-          this.#log("error", "spooled record not stored: {error}", {
-            seq: r.seq,
-            type: r.type,
-            error: String(e),
-          });
-        }
-        this.#drained++;
-        this.#drainNext = r.seq + 1;
+    for (;;) {
+      const r = cursor.next();
+      if (!r) break;
+      this.#drainNext = r.seq;
+      outage ||= !this.#writer.healthy;
+      try {
+        await this.#apply(r);
+      } catch (e) {
+        // The store retries what the database refuses for want of a connection; anything
+        // else is a bad record: say so, and go on with the rest.
+        this.#log("error", "spooled record not stored: {error}", {
+          seq: r.seq,
+          type: r.type,
+          error: String(e),
+        });
       }
-    } finally {
-      cursor.close();
+      this.#drained++;
+      this.#drainNext = r.seq + 1;
     }
     // Nothing runs between the last read and here: the next message is written inline.
     this.#mode = "inline";
@@ -362,10 +363,16 @@ export class SpoolSink implements MessageSink {
         if (wait) await wait;
         return;
       }
-      case RecordType.ConnDown:
+      case RecordType.ConnDown: {
         this.#conns.delete(r.conn);
-        if (c?.up) await this.#store.routerDown(c.router, decoder.decode(r.body), r.seq);
+        if (!c?.up) return;
+        const down = this.#store.routerDown(c.router, decoder.decode(r.body), r.seq);
+        // A connection from before a restart is closed before anything newer is stored;
+        // live ones end side by side (the store keeps their rows apart until done).
+        if (c.router.id < 0) await down;
+        else down.catch(() => {}); // the writer reports its failures
         return;
+      }
     }
   }
 

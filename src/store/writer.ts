@@ -102,13 +102,15 @@ class Batch {
   keys: string[] = [];
   routes = 0;
   firstAt = 0;
-  /** Lowest and highest spool sequence numbers of its routes (0: none). */
+  /** Lowest and highest spool sequence numbers of its routes (0: none), and all of them. */
   minSeq = 0;
   maxSeq = 0;
+  seqs: number[] = [];
 
   reset(): void {
     this.minSeq = 0;
     this.maxSeq = 0;
+    this.seqs = [];
     this.hist.reset();
     this.stage.reset();
     this.attrs.reset();
@@ -131,8 +133,12 @@ interface Lane {
   inflight: Promise<void> | null;
   /** Sealed batches not yet committed. */
   sealed: Set<Batch>;
-  /** Highest spool sequence number committed (routes at or below it are skipped). */
+  /**
+   * Spool mark: every route of this lane from a message numbered up to `seq` is committed,
+   * and so are those of the messages in `extra` (committed ahead of a slower one).
+   */
   seq: number;
+  extra: Set<number>;
 }
 
 const RESOLVED = Promise.resolve();
@@ -149,8 +155,8 @@ async function prepareLane(conn: ReservedSql): Promise<void> {
 /** Longest a write may take before it counts as lost with its connection (then retried). */
 const ATTEMPT_MS = 15_000;
 
-const MARK_LANE = `INSERT INTO spool_lanes (lane, seq) VALUES ($1, $2)
-  ON CONFLICT (lane) DO UPDATE SET seq = greatest(spool_lanes.seq, excluded.seq)`;
+const MARK_LANE = `INSERT INTO spool_lanes (lane, seq, extra) VALUES ($1, $2, $3::bigint[])
+  ON CONFLICT (lane) DO UPDATE SET seq = excluded.seq, extra = excluded.extra`;
 
 const UPSERT_RIB = `
 INSERT INTO rib AS r (peer_id, afi, safi, rd, route_key, path_id, prefix, labels, attr_id,
@@ -210,6 +216,8 @@ export class StoreWriter {
   /** Loc-RIB / VRF table name of a peer, from its Peer Up: router id | peer key. */
   readonly #tableNames = new Map<string, string>();
   readonly #pending = new Set<Promise<unknown>>();
+  /** Route writes of a peer view waiting for its id, by view: later ones chain on. */
+  readonly #routeTail = new Map<string, Promise<number>>();
   /** The last Peer Up/Down write of each peer (router id | peer key), settled. */
   readonly #peerOrder = new Map<string, Promise<void>>();
   #errors: unknown[] = [];
@@ -255,8 +263,10 @@ export class StoreWriter {
   static async open(sql: Sql, opts: WriterOptions = {}): Promise<StoreWriter> {
     const lanes: Lane[] = [];
     const marks = new Map<number, number>();
-    for (const r of await sql`SELECT lane, seq FROM spool_lanes`) {
+    const extras = new Map<number, Set<number>>();
+    for (const r of await sql`SELECT lane, seq, extra FROM spool_lanes`) {
       marks.set(r.lane as number, Number(r.seq));
+      extras.set(r.lane as number, new Set((r.extra as string[]).map(Number)));
     }
     const [{ applied }] = await sql`SELECT coalesce(max(seq), 0) AS applied FROM spool_applied`;
     for (let i = 0; i < (opts.lanes ?? 2); i++) {
@@ -273,6 +283,7 @@ export class StoreWriter {
         inflight: null,
         sealed: new Set(),
         seq: marks.get(i) ?? 0,
+        extra: extras.get(i) ?? new Set(),
       });
     }
     const w = new StoreWriter(sql, lanes, opts);
@@ -282,7 +293,7 @@ export class StoreWriter {
 
   /** Highest spool sequence number the database has seen (0: none). */
   get spoolMark(): number {
-    return Math.max(this.#appliedMark, ...this.#lanes.map((l) => l.seq));
+    return Math.max(this.#appliedMark, ...this.#lanes.flatMap((l) => [l.seq, ...l.extra]));
   }
 
   /** False while writes fail for want of a database and wait to be retried. */
@@ -339,8 +350,8 @@ export class StoreWriter {
    * whichever committed last).
    */
   #inPeerOrder(key: string, run: () => Promise<void>): Promise<void> {
-    const prev = this.#peerOrder.get(key) ?? RESOLVED;
-    const p = prev.then(run);
+    const prev = this.#peerOrder.get(key);
+    const p = prev ? prev.then(run) : run();
     const settled = p.then(() => {}, () => {});
     this.#peerOrder.set(key, settled);
     settled.then(() => {
@@ -405,11 +416,22 @@ export class StoreWriter {
           m.peer.adjRibOut ? "O" : ""
         }`;
         const id = this.#peerIds.get(key);
-        if (id !== undefined) return this.#routes(routerId, id, m, seq);
-        return this.#hold(
-          seq,
-          this.#peerId(routerId, m.peer, table).then((pid) => this.#routes(routerId, pid, m, seq)),
-        );
+        const tail = this.#routeTail.get(key);
+        if (id !== undefined && !tail) return this.#routes(routerId, id, m, seq);
+        // The peer's id is being looked up: its routes wait, in order, while other peers'
+        // go on (a thousand routers connecting must not register one after the other).
+        const next = (tail ?? this.#peerId(routerId, m.peer, table)).then(async (pid) => {
+          const wait = this.#routes(routerId, pid, m, seq);
+          if (wait) await wait;
+          return pid;
+        });
+        this.#routeTail.set(key, next);
+        const clear = () => {
+          if (this.#routeTail.get(key) === next) this.#routeTail.delete(key);
+        };
+        next.then(clear, clear);
+        this.#track(this.#hold(seq, next));
+        return;
       }
       case "peer_up": {
         const key = `${routerId}|${m.peer.key}`;
@@ -553,7 +575,9 @@ export class StoreWriter {
     const cacheKey = `${routerId}|${h.key}|${table}|${h.postPolicy ? "L" : ""}${
       h.adjRibOut ? "O" : ""
     }`;
-    let p = this.#peerPending.get(cacheKey);
+    // Peer Up/Down (afterPeerUp false) never wait on a lookup that itself waits for a Peer Up:
+    // they register the peer themselves (the INSERT is an upsert).
+    let p = afterPeerUp ? this.#peerPending.get(cacheKey) : undefined;
     if (p) return p;
     // A view first seen after the peer's Peer Up (GoBGP: post-policy, Adj-RIB-Out) takes the
     // session fields of its sibling views, once that Peer Up is written.
@@ -585,15 +609,15 @@ export class StoreWriter {
     ).then(([row]) => {
       const id = row.id as number;
       this.#peerIds.set(cacheKey, id);
-      this.#peerPending.delete(cacheKey);
+      if (this.#peerPending.get(cacheKey) === p) this.#peerPending.delete(cacheKey);
       return id;
     }, (e) => {
-      this.#peerPending.delete(cacheKey);
+      if (this.#peerPending.get(cacheKey) === p) this.#peerPending.delete(cacheKey);
       throw new Error(`Cannot register peer ${text}: ${e instanceof Error ? e.message : e}`, {
         cause: e,
       });
     });
-    this.#peerPending.set(cacheKey, p);
+    if (afterPeerUp) this.#peerPending.set(cacheKey, p);
     return p;
   }
 
@@ -610,12 +634,13 @@ export class StoreWriter {
     for (const r of rows) {
       const lane = lanes[laneOf(peerId, r.routeKey, lanes.length)];
       // Replaying the spool: this lane already committed the message.
-      if (seq && seq <= lane.seq) continue;
+      if (seq && (seq <= lane.seq || lane.extra.has(seq))) continue;
       const b = lane.fill;
       if (b.routes === 0) b.firstAt = performance.now();
-      if (seq) {
-        if (!b.minSeq) b.minSeq = seq;
-        b.maxSeq = seq;
+      if (seq && b.seqs.at(-1) !== seq) {
+        if (!b.minSeq || seq < b.minSeq) b.minSeq = seq;
+        if (seq > b.maxSeq) b.maxSeq = seq;
+        b.seqs.push(seq);
       }
       const a = r.attrs;
       if (a && !this.#attrIds.has(a.id)) {
@@ -639,10 +664,13 @@ export class StoreWriter {
         b.spans[2 * at + 1] = end;
       }
       b.routes++;
-      if (b.routes >= this.#batchRows) {
-        if (lane.inflight) wait = lane.inflight;
-        else this.#seal(lane);
-      }
+    }
+    // Batches end between messages: a message's routes in a lane commit together, which
+    // the lane's spool mark relies on (a replay must not write half a message again).
+    for (const lane of lanes) {
+      if (lane.fill.routes < this.#batchRows) continue;
+      if (lane.inflight) wait = lane.inflight;
+      else this.#seal(lane);
     }
     this.stats.routes += rows.length;
     return wait;
@@ -692,8 +720,10 @@ export class StoreWriter {
       const conn = await this.#laneConn(lane);
       // After an ambiguous failure (the COMMIT may have landed), the lane's mark says.
       if (attempt > 0 && b.maxSeq) {
-        const [row] = await conn`SELECT seq FROM spool_lanes WHERE lane = ${lane.index}`;
-        if (row && Number(row.seq) >= b.maxSeq) return;
+        const [row] = await conn`SELECT seq, extra FROM spool_lanes WHERE lane = ${lane.index}`;
+        if (row && (Number(row.seq) >= b.maxSeq || row.extra.map(Number).includes(b.maxSeq))) {
+          return;
+        }
       }
       try {
         await withDeadline(this.#commitOnce(conn, lane, b), ATTEMPT_MS, "batch");
@@ -702,9 +732,31 @@ export class StoreWriter {
         throw e;
       }
     });
-    if (b.maxSeq) lane.seq = Math.max(lane.seq, b.maxSeq);
+    if (b.maxSeq) [lane.seq, lane.extra] = this.#markAfter(lane, b);
     this.stats.batches++;
     this.stats.commitMs += performance.now() - t0;
+  }
+
+  /**
+   * The lane's spool mark once batch `b` is committed: up to the message before the lowest
+   * one still waiting anywhere (in this lane's other batches or a peer lookup), plus the
+   * numbers committed beyond it.
+   */
+  #markAfter(lane: Lane, b: Batch): [number, Set<number>] {
+    let low = Infinity;
+    // A message whose routes fill one batch and start the next is done only with both.
+    const elsewhere = new Set<number>(this.#opSeqs.keys());
+    for (const other of [lane.fill, ...lane.sealed]) {
+      if (other === b || !other.minSeq) continue;
+      low = Math.min(low, other.minSeq);
+      for (const seq of other.seqs) elsewhere.add(seq);
+    }
+    for (const seq of this.#opSeqs.keys()) low = Math.min(low, seq);
+    const mark = Math.max(lane.seq, Math.min(b.maxSeq, low - 1));
+    const extra = new Set<number>();
+    for (const seq of lane.extra) if (seq > mark) extra.add(seq);
+    for (const seq of b.seqs) if (seq > mark && !elsewhere.has(seq)) extra.add(seq);
+    return [mark, extra];
   }
 
   /** The lane's connection, reserved anew (with its staging tables) after a failure. */
@@ -751,7 +803,10 @@ export class StoreWriter {
       step("stage");
       await conn.unsafe(UPSERT_RIB);
       step("upsert");
-      if (b.maxSeq) await conn.unsafe(MARK_LANE, [lane.index, b.maxSeq]);
+      if (b.maxSeq) {
+        const [mark, extra] = this.#markAfter(lane, b);
+        await conn.unsafe(MARK_LANE, [lane.index, mark, [...extra]]);
+      }
       await conn.unsafe("COMMIT");
       step("commit");
     } catch (e) {

@@ -8,9 +8,9 @@
 import type postgres from "postgres";
 import { forEachRoute } from "../../src/bgp/routes.ts";
 import { readBmpStream } from "../../src/bmp/stream.ts";
-import { routeKey } from "../../src/bmp/summary.ts";
 import { readInput } from "../../src/io/file.ts";
 import { fixture } from "../_data.ts";
+import { until } from "./_serve.ts";
 
 /** NLRI in the M320 stream (707,576 announcements + 4 withdrawals). */
 export const M320_NLRI = 707_580;
@@ -27,7 +27,7 @@ export function announcementsByMessage(stream: Uint8Array): string[][] {
     const list: string[] = [];
     if (m?.kind === "route_monitoring") {
       forEachRoute(m.update, (_afi, _safi, withdrawn, n) => {
-        if (!withdrawn) list.push(routeKey(n));
+        if (!withdrawn && n.prefix) list.push(n.prefix);
       });
     }
     out.push(list);
@@ -58,16 +58,11 @@ export async function fingerprint(sql: postgres.Sql): Promise<Record<string, unk
   return { ...row };
 }
 
-/** Polls `check` (database errors count as "not yet") every 500 ms for at most `ms`. */
-export async function eventually(
+/** {@linkcode until}, with database errors counting as "not yet" (a server restarting). */
+export function eventually(
   check: () => Promise<boolean>,
   ms: number,
   what: string,
 ): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  return until(() => check().catch(() => false), ms, what);
 }

@@ -14,9 +14,13 @@ dbTest("kill -9 mid-load, restart, replay: no lost and no doubled rows", async (
   const stream = await m320Stream();
   const byMessage = announcementsByMessage(stream);
   const dataDir = await Deno.makeTempDir({ prefix: "bmpmon-crash-" });
-  const first = await serve({ DATA_DIR: dataDir, STATS_INTERVAL_S: "3600" }, {
-    keepDatabase: true,
-  });
+  // The capture is from 2016: the retention job at the restart must keep its rows.
+  const first = await serve(
+    { DATA_DIR: dataDir, STATS_INTERVAL_S: "3600", RETENTION: "100 years" },
+    {
+      keepDatabase: true,
+    },
+  );
   const url = first.url;
   let second: Awaited<ReturnType<typeof serve>> | undefined;
   try {
@@ -32,7 +36,12 @@ dbTest("kill -9 mid-load, restart, replay: no lost and no doubled rows", async (
     await sending;
     conn.close();
 
-    second = await serve({ DATABASE_URL: url, DATA_DIR: dataDir, STATS_INTERVAL_S: "3600" });
+    second = await serve({
+      DATABASE_URL: url,
+      DATA_DIR: dataDir,
+      STATS_INTERVAL_S: "3600",
+      RETENTION: "100 years",
+    });
     assert(second.log.some((l) => l.includes('"replaying the spool"')), "the spool is replayed");
     const again = await Deno.connect({ hostname: "127.0.0.1", port: second.port });
     await writeAll(again, stream);
@@ -44,10 +53,11 @@ dbTest("kill -9 mid-load, restart, replay: no lost and no doubled rows", async (
       300_000,
       "the second session's table",
     );
-    // Settled: the history count stops moving.
+    // Settled: the history count stops moving for 3 s.
     let last = -1;
     await eventually(
       async () => {
+        await new Promise((r) => setTimeout(r, 3000));
         const n = (await sql`SELECT count(*)::int AS n FROM route_history`)[0].n;
         const same = n === last;
         last = n;

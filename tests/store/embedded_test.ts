@@ -72,6 +72,8 @@ Deno.test("wire: names get the client's prefix, COPY FROM STDIN is recognised", 
   });
   assertEquals(copyFromStdin("COPY t TO STDOUT"), undefined);
   assertEquals(copyFromStdin("SELECT 1; COPY t FROM STDIN"), undefined);
+  assertEquals(copyFromStdin('COPY public."Route table" ("a", b) FROM stdin'), { binary: false });
+  assertEquals(copyFromStdin("COPY (SELECT 'from stdin') TO STDOUT"), undefined);
 
   const z = (s: string) => message("Z", enc.encode(s));
   const out = concat([

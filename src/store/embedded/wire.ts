@@ -162,9 +162,16 @@ export function closeStatement(name: string): Uint8Array {
   return message("C", concat([new Uint8Array([0x53]), enc.encode(name + "\0")]));
 }
 
+const NAME = String.raw`(?:"(?:[^"]|"")*"|[\p{L}_][\p{L}\p{N}_$]*)`;
+/** `COPY table [(columns)] FROM STDIN`: a table (maybe schema-qualified), never a query. */
+const COPY_FROM_STDIN = new RegExp(
+  String.raw`^\s*copy\s+${NAME}(?:\s*\.\s*${NAME})?\s*(?:\([^)]*\))?\s*from\s+stdin\b`,
+  "iu",
+);
+
 /** Whether a simple query starts a `COPY ... FROM STDIN`, and in binary format. */
 export function copyFromStdin(sql: string): { binary: boolean } | undefined {
   const s = sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, " ");
-  if (!/^\s*copy\b[\s\S]*\bfrom\s+stdin\b/i.test(s)) return undefined;
+  if (!COPY_FROM_STDIN.test(s)) return undefined;
   return { binary: /\bformat\s+'?binary\b|\b(with|stdin)\s+binary\b/i.test(s) };
 }
