@@ -25,7 +25,7 @@ const USAGE = `Usage:
       Run the collector (configuration: environment variables and FILE, see README).
   bmpmon migrate [--env-file FILE]
       Apply the database migrations and exit.
-  bmpmon replay FILE... --to HOST:PORT [--rate MSGS_PER_S] [--connections N]
+  bmpmon replay FILE... --to HOST:PORT [--rate MSGS_PER_S] [--connections N] [--hold S]
       Send captured BMP streams to a collector, one connection per captured flow
       (N copies of each with --connections).
   bmpmon decode FILE... [--format jsonl | --summary [--json]] [--port N]
@@ -62,9 +62,10 @@ async function decodeCommand(argv: string[]): Promise<number> {
 }
 
 async function replayCommand(argv: string[]): Promise<number> {
-  const { args, flags } = parseArgs(argv, ["to", "rate", "connections"]);
+  const options = ["to", "rate", "connections", "hold"];
+  const { args, flags } = parseArgs(argv, options);
   for (const k of flags.keys()) {
-    if (!["to", "rate", "connections"].includes(k)) throw new UsageError(`unknown option --${k}`);
+    if (!options.includes(k)) throw new UsageError(`unknown option --${k}`);
   }
   if (args.length === 0) throw new UsageError("replay needs at least one FILE");
   const to = flags.get("to");
@@ -76,7 +77,15 @@ async function replayCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(connections) || connections < 1) {
     throw new UsageError(`--connections ${flags.get("connections")}: not a whole number >= 1`);
   }
-  const r = await replay(args, { hostname: m[1], port: Number(m[2]), rate, connections });
+  const hold = Number(flags.get("hold") ?? 0);
+  if (!(hold >= 0)) throw new UsageError(`--hold ${flags.get("hold")}: not a number of seconds`);
+  const r = await replay(args, {
+    hostname: m[1],
+    port: Number(m[2]),
+    rate,
+    connections,
+    holdMs: hold * 1000,
+  });
   console.log(JSON.stringify(r));
   return 0;
 }

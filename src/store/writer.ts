@@ -446,7 +446,7 @@ export class StoreWriter {
       }
       case "peer_down": {
         // The routes of this peer written before the Peer Down are committed first.
-        const before = this.#sealAll();
+        const before = this.#sealAfterLookups();
         this.#track(this.#hold(
           seq,
           this.#inPeerOrder(
@@ -488,7 +488,7 @@ export class StoreWriter {
    * marked withdrawn (one UPDATE), and a `down` event is written per peer.
    */
   routerDown(routerId: number, seq?: number): Promise<void> {
-    const p = this.#hold(seq, this.#sealAll()).then(() =>
+    const p = this.#hold(seq, this.#sealAfterLookups()).then(() =>
       this.#op(seq, () =>
         this.#sql.begin(async (tx) => {
           if (!(await firstTime(tx, seq))) return;
@@ -683,6 +683,16 @@ export class StoreWriter {
         this.#seal(lane);
       }
     }
+  }
+
+  /**
+   * Once the routes waiting for a peer lookup are in their batches, seals every lane's;
+   * resolves when those are committed (a Peer Down or disconnect comes after them).
+   */
+  #sealAfterLookups(): Promise<void> {
+    const tails = [...this.#routeTail.values()];
+    if (tails.length === 0) return this.#sealAll();
+    return Promise.all(tails.map((t) => t.then(() => {}, () => {}))).then(() => this.#sealAll());
   }
 
   /** Seals every lane's batch; resolves when all batches so far are committed. */
