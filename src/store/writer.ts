@@ -153,7 +153,7 @@ async function prepareLane(conn: ReservedSql): Promise<void> {
 }
 
 /** Longest a write may take before it counts as lost with its connection (then retried). */
-const ATTEMPT_MS = 15_000;
+const ATTEMPT_MS = 60_000;
 
 const MARK_LANE = `INSERT INTO spool_lanes (lane, seq, extra) VALUES ($1, $2, $3::bigint[])
   ON CONFLICT (lane) DO UPDATE SET seq = excluded.seq, extra = excluded.extra`;
@@ -772,13 +772,15 @@ export class StoreWriter {
   /** The lane's connection, reserved anew (with its staging tables) after a failure. */
   async #laneConn(lane: Lane): Promise<ReservedSql> {
     if (!lane.broken) return lane.conn;
-    try {
-      lane.conn.release();
-    } catch { /* gone with its server */ }
     if (lane.db) {
-      // Statements on a connection that died may never settle: end the pool, start anew.
+      // Statements on a connection that died may never settle: end the pool, start anew
+      // (not released: an attempt still running must not find it free for others).
       lane.db.end({ timeout: 0 }).catch(() => {});
       lane.db = this.#connect!();
+    } else {
+      try {
+        lane.conn.release();
+      } catch { /* gone with its server */ }
     }
     const conn = await (lane.db ?? this.#sql).reserve();
     try {

@@ -77,8 +77,8 @@ Deno.test({
         "no router was disconnected",
       );
       assert(
-        disturbed.log.some((l) => l.includes('"spool drained: back to inline writes"')),
-        "the spool carried the outage",
+        disturbed.log.some((l) => l.includes('"store write failed')),
+        "the store saw the outage (and retried)",
       );
     } finally {
       await pg.destroy();
