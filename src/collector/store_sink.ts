@@ -23,6 +23,8 @@ export class StoreSink implements MessageSink {
   /** Router key → connection id holding it. */
   readonly #live = new Map<string, number>();
   readonly #keys = new Map<number, string>();
+  /** Router key → the disconnect of its last session, while it is being written. */
+  readonly #closing = new Map<string, Promise<void>>();
 
   constructor(writer: StoreWriter) {
     this.#writer = writer;
@@ -34,6 +36,9 @@ export class StoreSink implements MessageSink {
   }
 
   async routerUp(router: RouterConnection): Promise<void> {
+    // A router reconnecting: its previous session is closed (peers down, routes withdrawn)
+    // before this one is stored, and this one takes its row.
+    await this.#closing.get(router.remoteAddress);
     let key = router.remoteAddress;
     for (let n = 2; this.#live.has(key); n++) key = `${router.remoteAddress}#${n}`;
     this.#live.set(key, router.id);
@@ -77,13 +82,23 @@ export class StoreSink implements MessageSink {
     const id = this.#ids.get(router.id);
     const key = this.#keys.get(router.id);
     this.#ids.delete(router.id);
+    const done = (async () => {
+      try {
+        if (id !== undefined) await this.#writer.routerDown(id, seq);
+      } finally {
+        // Only now may a new connection take this router's row: until the withdrawal is
+        // committed, it would withdraw the newcomer's routes too.
+        if (key !== undefined && this.#live.get(key) === router.id) this.#live.delete(key);
+        this.#keys.delete(router.id);
+      }
+    })();
+    if (key === undefined) return await done;
+    const settled = done.then(() => {}, () => {});
+    this.#closing.set(key, settled);
     try {
-      if (id !== undefined) await this.#writer.routerDown(id, seq);
+      await done;
     } finally {
-      // Only now may a new connection take this router's row: until the withdrawal is
-      // committed, it would withdraw the newcomer's routes too.
-      if (key !== undefined && this.#live.get(key) === router.id) this.#live.delete(key);
-      this.#keys.delete(router.id);
+      if (this.#closing.get(key) === settled) this.#closing.delete(key);
     }
   }
 }
