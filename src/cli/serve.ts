@@ -21,6 +21,7 @@ import { CollectorMetrics } from "../metrics/collector_metrics.ts";
 import { openEmbedded } from "../store/embedded/mod.ts";
 import { migrate } from "../store/migrate.ts";
 import { startRetentionJob } from "../store/retention.ts";
+import { within } from "../store/retry.ts";
 import { StoreWriter } from "../store/writer.ts";
 import { SpoolLog } from "../spool/log.ts";
 import { SpoolSink } from "../spool/sink.ts";
@@ -58,12 +59,6 @@ export async function openDatabase(config: Config) {
 
 /** How long shutdown waits for the store before leaving the rest in the spool. */
 const SHUTDOWN_WAIT_MS = 15_000;
-
-function withTimeout<T>(p: Promise<T>, ms: number, otherwise: T): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<T>((r) => timer = setTimeout(() => r(otherwise), ms));
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 function logTo(
   l: ReturnType<typeof logger>,
@@ -209,7 +204,7 @@ export async function runServe(config: Config): Promise<number> {
     await collector.stop();
     // Without a database, what is not committed stays in the spool for the next start.
     applied = await spool.settle(SHUTDOWN_WAIT_MS) &&
-      await withTimeout(writer.close().then(() => true), SHUTDOWN_WAIT_MS, false);
+      await within(writer.close().then(() => true), SHUTDOWN_WAIT_MS, false);
     if (!applied) {
       log.warn("store not reachable: the spool keeps the rest for the next start", {
         spool: spool.status(),

@@ -26,6 +26,7 @@ import type { BmpMessage } from "../bmp/message.ts";
 import { BmpSession } from "../bmp/session.ts";
 import { type MessageSink, RouterConnection } from "../collector/server.ts";
 import type { StoreSink } from "../collector/store_sink.ts";
+import { within } from "../store/retry.ts";
 import type { StoreWriter } from "../store/writer.ts";
 import { type DecodeError, toDecodeError } from "../wire/errors.ts";
 import { RecordType, type SpoolCursor, type SpoolLog, type SpoolRecord } from "./log.ts";
@@ -234,10 +235,7 @@ export class SpoolSink implements MessageSink {
    * @returns true when everything spooled was handed to the store
    */
   async settle(ms: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<void>((r) => timer = setTimeout(r, ms));
-    await Promise.race([this.#drain, timeout]);
-    clearTimeout(timer);
+    await within(this.#drain, ms, undefined);
     return this.#mode === "inline";
   }
 

@@ -69,3 +69,11 @@ export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promis
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
+
+/** `p`, or `otherwise` once `ms` have passed (shutdown waits that may give up). */
+export function within<T>(p: Promise<T>, ms: number, otherwise: T): Promise<T> {
+  return withDeadline(p, ms, "wait").catch((e) => {
+    if ((e as { code?: unknown })?.code === ATTEMPT_TIMEOUT) return otherwise;
+    throw e;
+  });
+}

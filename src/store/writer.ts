@@ -352,11 +352,7 @@ export class StoreWriter {
   #inPeerOrder(key: string, run: () => Promise<void>): Promise<void> {
     const prev = this.#peerOrder.get(key);
     const p = prev ? prev.then(run) : run();
-    const settled = p.then(() => {}, () => {});
-    this.#peerOrder.set(key, settled);
-    settled.then(() => {
-      if (this.#peerOrder.get(key) === settled) this.#peerOrder.delete(key);
-    });
+    keepWhilePending(this.#peerOrder, key, p.then(() => {}, () => {}));
     return p;
   }
 
@@ -425,22 +421,14 @@ export class StoreWriter {
           if (wait) await wait;
           return pid;
         });
-        this.#routeTail.set(key, next);
-        const clear = () => {
-          if (this.#routeTail.get(key) === next) this.#routeTail.delete(key);
-        };
-        next.then(clear, clear);
+        keepWhilePending(this.#routeTail, key, next);
         this.#track(this.#hold(seq, next));
         return;
       }
       case "peer_up": {
         const key = `${routerId}|${m.peer.key}`;
         const done = this.#hold(seq, this.#inPeerOrder(key, () => this.#peerUp(routerId, m, seq)));
-        const settled = done.then(() => {}, () => {});
-        this.#peerUpPending.set(key, settled);
-        settled.then(() => {
-          if (this.#peerUpPending.get(key) === settled) this.#peerUpPending.delete(key);
-        });
+        keepWhilePending(this.#peerUpPending, key, done.then(() => {}, () => {}));
         this.#track(done);
         return;
       }
@@ -964,6 +952,15 @@ export class StoreWriter {
       })
     );
   }
+}
+
+/** Keeps `p` under `key` in `map` until it settles (unless replaced meanwhile). */
+function keepWhilePending<K, P extends Promise<unknown>>(map: Map<K, P>, key: K, p: P): void {
+  map.set(key, p);
+  const clear = () => {
+    if (map.get(key) === p) map.delete(key);
+  };
+  p.then(clear, clear);
 }
 
 /**
