@@ -218,6 +218,7 @@ export class StoreWriter {
   readonly #pending = new Set<Promise<unknown>>();
   /** Route writes of a peer view waiting for its id, by view: later ones chain on. */
   readonly #routeTail = new Map<string, Promise<number>>();
+  #waiting = 0;
   /** The last Peer Up/Down write of each peer (router id | peer key), settled. */
   readonly #peerOrder = new Map<string, Promise<void>>();
   #errors: unknown[] = [];
@@ -294,6 +295,11 @@ export class StoreWriter {
   /** Highest spool sequence number the database has seen (0: none). */
   get spoolMark(): number {
     return Math.max(this.#appliedMark, ...this.#lanes.flatMap((l) => [l.seq, ...l.extra]));
+  }
+
+  /** Route Monitoring messages accepted but waiting for their peer's lookup. */
+  get waiting(): number {
+    return this.#waiting;
   }
 
   /** False while writes fail for want of a database and wait to be retried. */
@@ -416,14 +422,21 @@ export class StoreWriter {
         if (id !== undefined && !tail) return this.#routes(routerId, id, m, seq);
         // The peer's id is being looked up: its routes wait, in order, while other peers'
         // go on (a thousand routers connecting must not register one after the other).
+        this.#waiting++;
         const next = (tail ?? this.#peerId(routerId, m.peer, table)).then(async (pid) => {
+          this.#waiting--;
           const wait = this.#routes(routerId, pid, m, seq);
           if (wait) await wait;
           return pid;
+        }, (e) => {
+          this.#waiting--;
+          throw e;
         });
         keepWhilePending(this.#routeTail, key, next);
         this.#track(this.#hold(seq, next));
-        return;
+        // The sender waits until this message is in a batch: accepting more here would hold
+        // a whole table dump in memory while the lookup and the lagging batches go on.
+        return next.then(() => {}, () => {});
       }
       case "peer_up": {
         const key = `${routerId}|${m.peer.key}`;

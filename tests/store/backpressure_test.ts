@@ -1,0 +1,37 @@
+import { assert, assertEquals } from "../_assert.ts";
+import { fixture } from "../_data.ts";
+import type { BmpMessage } from "../../src/bmp/message.ts";
+import { readBmpStream } from "../../src/bmp/stream.ts";
+import { readCapture } from "../../src/io/file.ts";
+import { migrate } from "../../src/store/migrate.ts";
+import { StoreWriter } from "../../src/store/writer.ts";
+import { dbTest } from "./_db.ts";
+
+dbTest(
+  "routes of a peer being looked up hold their sender back (memory stays bounded)",
+  async (sql) => {
+    await migrate(sql, { timescaledb: false });
+    const capture = await readCapture(fixture("gobgp-frr-lab/gobgp-3.10-pre-100.bmp"));
+    const messages = [...readBmpStream(capture.flows[0].data)].map((i) => i.message)
+      .filter((m): m is BmpMessage => m !== undefined);
+    const routeMessages = messages.filter((m) => m.kind === "route_monitoring").length;
+    assert(routeMessages > 50, `capture has ${routeMessages} Route Monitoring messages`);
+    // Tiny batches, one lane: the store lags from the first batch on.
+    const writer = await StoreWriter.open(sql, { lanes: 1, batchRows: 5 });
+    const routerId = await writer.router("192.0.2.1", "192.0.2.1");
+    let maxWaiting = 0;
+    // A sender that respects backpressure, as the collector's connections and spool do.
+    for (const m of messages) {
+      const wait = writer.write(routerId, m);
+      maxWaiting = Math.max(maxWaiting, writer.waiting);
+      if (wait) await wait;
+    }
+    await writer.close();
+    // Before the fix, every message after the first one of a peer being looked up was
+    // accepted at once and chained in memory: the whole capture waited (a full table:
+    // hundreds of MiB).
+    assert(maxWaiting <= 1, `${maxWaiting} messages waited in memory for a peer lookup`);
+    const [{ n }] = await sql`SELECT count(*)::int AS n FROM route_history`;
+    assertEquals(n, 134);
+  },
+);
