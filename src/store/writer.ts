@@ -45,6 +45,7 @@ import {
   STAGE_COLUMNS,
 } from "./_encode.ts";
 import { CopyBuffer, copyIn } from "./copy.ts";
+import { hash32, KeySet } from "./key_set.ts";
 import { backoffMs, isRetryable, withDeadline } from "./retry.ts";
 import {
   mirroringRow,
@@ -88,8 +89,12 @@ export interface WriterStats {
   errors: number;
   /** Time spent in batch transactions, ms (summed over lanes). */
   commitMs: number;
-  /** Of `commitMs`: ms per step (attrs, history, stage, upsert, commit). */
-  steps: Record<"attrs" | "history" | "stage" | "upsert" | "commit", number>;
+  /** Of `commitMs`: ms per step (attrs, history, stage, insert of new routes, upsert, commit). */
+  steps: Record<"attrs" | "history" | "stage" | "insert" | "upsert" | "commit", number>;
+  /** Batches whose routes taken for new were not: redone through the upsert. */
+  firstLoadMisses: number;
+  /** Routes of the current RIB written by the first-load path (plain insert). */
+  firstLoadRoutes: number;
 }
 
 class Batch {
@@ -100,6 +105,13 @@ class Batch {
   readonly index = new Map<string, number>();
   spans: number[] = [];
   keys: string[] = [];
+  /** Per key: new to the current RIB (first-load path, see StoreWriter). */
+  fresh: boolean[] = [];
+  freshRows = 0;
+  /** Peer views with fresh rows here: their first-load path ends if the guess was wrong. */
+  freshPeers = new Set<number>();
+  /** Its fresh rows went in by the plain insert (set by the commit). */
+  firstLoaded = false;
   routes = 0;
   firstAt = 0;
   /** Lowest and highest spool sequence numbers of its routes (0: none), and all of them. */
@@ -117,6 +129,10 @@ class Batch {
     this.index.clear();
     this.spans = [];
     this.keys = [];
+    this.fresh = [];
+    this.freshRows = 0;
+    this.freshPeers.clear();
+    this.firstLoaded = false;
     this.routes = 0;
   }
 }
@@ -147,7 +163,7 @@ const RESOLVED = Promise.resolve();
 async function prepareLane(conn: ReservedSql): Promise<void> {
   await conn.unsafe(`SET temp_buffers = '128MB'`);
   await conn.unsafe(`CREATE TEMP TABLE IF NOT EXISTS bmpmon_rib_stage
-    (LIKE route_history, route_key text COLLATE "C") ON COMMIT DELETE ROWS`);
+    (LIKE route_history, route_key text COLLATE "C", fresh boolean) ON COMMIT DELETE ROWS`);
   await conn.unsafe(`CREATE TEMP TABLE IF NOT EXISTS bmpmon_attrs_stage
     (LIKE path_attrs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
 }
@@ -158,14 +174,19 @@ const ATTEMPT_MS = 60_000;
 const MARK_LANE = `INSERT INTO spool_lanes (lane, seq, extra) VALUES ($1, $2, $3::bigint[])
   ON CONFLICT (lane) DO UPDATE SET seq = excluded.seq, extra = excluded.extra`;
 
-const UPSERT_RIB = `
+const RIB_FROM_STAGE = `
 INSERT INTO rib AS r (peer_id, afi, safi, rd, route_key, path_id, prefix, labels, attr_id,
   origin_as, evpn_route_type, evpn_esi, evpn_ethernet_tag, evpn_mac, evpn_ip, evpn_gateway,
   first_seen, last_change, withdrawn, withdrawn_time)
 SELECT peer_id, afi, safi, coalesce(rd, ''), route_key, coalesce(path_id, 0), prefix, labels,
   attr_id, origin_as, evpn_route_type, evpn_esi, evpn_ethernet_tag, evpn_mac, evpn_ip,
   evpn_gateway, time, time, withdrawn, CASE WHEN withdrawn THEN time END
-FROM bmpmon_rib_stage
+FROM bmpmon_rib_stage`;
+
+/** Routes new to the RIB: a plain insert (no conflict arbitration, ≈ 25 % cheaper). */
+const INSERT_RIB = `${RIB_FROM_STAGE} WHERE fresh`;
+
+const ON_CONFLICT = `
 ON CONFLICT (peer_id, afi, safi, rd, route_key, path_id) DO UPDATE SET
   labels = CASE WHEN excluded.withdrawn THEN r.labels ELSE excluded.labels END,
   attr_id = CASE WHEN excluded.withdrawn THEN r.attr_id ELSE excluded.attr_id END,
@@ -174,15 +195,20 @@ ON CONFLICT (peer_id, afi, safi, rd, route_key, path_id) DO UPDATE SET
   withdrawn = excluded.withdrawn,
   withdrawn_time = excluded.withdrawn_time`;
 
+const UPSERT_RIB = `${RIB_FROM_STAGE} WHERE NOT fresh ${ON_CONFLICT}`;
+
+/** When a route taken for new was not: every route of the batch through the upsert. */
+const UPSERT_RIB_ALL = `${RIB_FROM_STAGE} ${ON_CONFLICT}`;
+
 const INSERT_ATTRS = `INSERT INTO path_attrs (${ATTR_COLUMNS.join(", ")})
 SELECT ${ATTR_COLUMNS.join(", ")} FROM bmpmon_attrs_stage ON CONFLICT (id) DO NOTHING`;
 
 function laneOf(peerId: number, key: string, lanes: number): number {
-  if (lanes === 1) return 0;
-  let h = peerId | 0;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return ((h ^ (h >>> 15)) >>> 0) % lanes;
+  return lanes === 1 ? 0 : hash32(key, peerId) % lanes;
 }
+
+/** Route identities tracked for the first-load path, at most (8–16 bytes each). */
+const FRESH_KEYS_MAX = 8_000_000;
 
 /**
  * Writes decoded BMP messages of any number of routers into the store.
@@ -219,6 +245,13 @@ export class StoreWriter {
   /** Route writes of a peer view waiting for its id, by view: later ones chain on. */
   readonly #routeTail = new Map<string, Promise<number>>();
   #waiting = 0;
+  /**
+   * First-load path: peer views whose current RIB was empty when this writer first saw
+   * them, with the route identities written since. A route not in its view's set is new
+   * to the RIB and skips the upsert's conflict arbitration.
+   */
+  readonly #fresh = new Map<number, KeySet>();
+  #freshKeys = 0;
   /** The last Peer Up/Down write of each peer (router id | peer key), settled. */
   readonly #peerOrder = new Map<string, Promise<void>>();
   #errors: unknown[] = [];
@@ -238,7 +271,9 @@ export class StoreWriter {
     attrSets: 0,
     errors: 0,
     commitMs: 0,
-    steps: { attrs: 0, history: 0, stage: 0, upsert: 0, commit: 0 },
+    steps: { attrs: 0, history: 0, stage: 0, insert: 0, upsert: 0, commit: 0 },
+    firstLoadMisses: 0,
+    firstLoadRoutes: 0,
   };
 
   private constructor(sql: Sql, lanes: Lane[], opts: WriterOptions) {
@@ -499,6 +534,7 @@ export class StoreWriter {
             down_reason_name = 'router_disconnected'
           WHERE router_id = ${routerId} AND state <> 'down' RETURNING id`;
           const ids = peers.map((p) => p.id as number);
+          this.#endFirstLoad(ids);
           const [{ count }] = await tx`
           WITH w AS (UPDATE rib SET withdrawn = true, withdrawn_time = ${now}
             WHERE peer_id IN (SELECT id FROM peers WHERE router_id = ${routerId})
@@ -605,10 +641,14 @@ export class StoreWriter {
         -- FRR repeats Peer Downs of a down peer with BGP ID 0.0.0.0: keep the real one.
         bgp_id = CASE WHEN excluded.bgp_id = '0.0.0.0' THEN peers.bgp_id
           ELSE excluded.bgp_id END
-      RETURNING id`
+      RETURNING id, NOT EXISTS (SELECT 1 FROM rib WHERE rib.peer_id = peers.id) AS empty`
       )
     ).then(([row]) => {
       const id = row.id as number;
+      // Not once its routes are in batches: they may not be committed yet.
+      if (row.empty && !this.#fresh.has(id) && !this.#peerIds.has(cacheKey)) {
+        this.#fresh.set(id, new KeySet());
+      }
       this.#peerIds.set(cacheKey, id);
       if (this.#peerPending.get(cacheKey) === p) this.#peerPending.delete(cacheKey);
       return id;
@@ -660,6 +700,12 @@ export class StoreWriter {
         b.index.set(id, b.keys.length);
         b.keys.push(r.routeKey);
         b.spans.push(start, end);
+        const fresh = this.#isNew(peerId, id);
+        b.fresh.push(fresh);
+        if (fresh) {
+          b.freshRows++;
+          b.freshPeers.add(peerId);
+        }
       } else {
         b.spans[2 * at] = start;
         b.spans[2 * at + 1] = end;
@@ -675,6 +721,27 @@ export class StoreWriter {
     }
     this.stats.routes += rows.length;
     return wait;
+  }
+
+  /** Whether route `id` of peer view `peerId` is new to the RIB (false: not known). */
+  #isNew(peerId: number, id: string): boolean {
+    const set = this.#fresh.get(peerId);
+    if (!set) return false;
+    const before = set.size;
+    if (!set.add(hash32(id))) return false;
+    this.#freshKeys += set.size - before;
+    if (this.#freshKeys > FRESH_KEYS_MAX) this.#endFirstLoad([peerId]);
+    return true;
+  }
+
+  /** The views' routes go through the upsert from now on. */
+  #endFirstLoad(peerIds: Iterable<number>): void {
+    for (const id of peerIds) {
+      const set = this.#fresh.get(id);
+      if (!set) continue;
+      this.#freshKeys -= set.size;
+      this.#fresh.delete(id);
+    }
   }
 
   #tick(): void {
@@ -725,7 +792,8 @@ export class StoreWriter {
   async #commit(lane: Lane, b: Batch): Promise<void> {
     const t0 = performance.now();
     for (let i = 0; i < b.keys.length; i++) {
-      b.stage.appendFrom(b.hist, b.spans[2 * i], b.spans[2 * i + 1]).text(b.keys[i]).end();
+      b.stage.appendFrom(b.hist, b.spans[2 * i], b.spans[2 * i + 1]).text(b.keys[i])
+        .bool(b.fresh[i]).end();
     }
     await this.#retry(async (attempt) => {
       const conn = await this.#laneConn(lane);
@@ -745,6 +813,7 @@ export class StoreWriter {
     });
     if (b.maxSeq) [lane.seq, lane.extra] = this.#markAfter(lane, b);
     this.stats.batches++;
+    if (b.firstLoaded) this.stats.firstLoadRoutes += b.freshRows;
     this.stats.commitMs += performance.now() - t0;
   }
 
@@ -812,9 +881,28 @@ export class StoreWriter {
       step("attrs");
       await copyIn(conn, `route_history (${ROUTE_COLUMNS.join(", ")})`, b.hist);
       step("history");
-      await copyIn(conn, `bmpmon_rib_stage (${STAGE_COLUMNS.join(", ")})`, b.stage);
+      await copyIn(conn, `bmpmon_rib_stage (${STAGE_COLUMNS.join(", ")}, fresh)`, b.stage);
       step("stage");
-      await conn.unsafe(UPSERT_RIB);
+      let upsert = b.freshRows < b.keys.length ? UPSERT_RIB : "";
+      if (b.freshRows > 0) {
+        await conn.unsafe("SAVEPOINT first_load");
+        try {
+          await conn.unsafe(INSERT_RIB);
+          await conn.unsafe("RELEASE SAVEPOINT first_load");
+          b.firstLoaded = true;
+        } catch (e) {
+          // A route taken for new was in the RIB (written by someone else, or a hash
+          // that was not ours): this batch and the views' later ones take the upsert.
+          if ((e as { code?: string }).code !== "23505") throw e;
+          await conn.unsafe("ROLLBACK TO SAVEPOINT first_load");
+          this.#endFirstLoad(b.freshPeers);
+          this.stats.firstLoadMisses++;
+          b.firstLoaded = false;
+          upsert = UPSERT_RIB_ALL;
+        }
+      }
+      step("insert");
+      if (upsert) await conn.unsafe(upsert);
       step("upsert");
       if (b.maxSeq) {
         const [mark, extra] = this.#markAfter(lane, b);
@@ -877,6 +965,7 @@ export class StoreWriter {
           AND address = ${k.address} AND table_name = ${k.tableName}
         RETURNING id`;
         const ids = views.map((v) => v.id as number);
+        this.#endFirstLoad(ids);
         // Routes changed after the Peer Down's time belong to a newer session.
         const [{ count }] = await tx`
         WITH w AS (UPDATE rib SET withdrawn = true, withdrawn_time = ${ev.time}

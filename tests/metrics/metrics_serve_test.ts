@@ -130,9 +130,14 @@ Deno.test({
         assertEquals(sampleValue(f, "bmpmon_store_batch_routes_sum"), nlri, "batch routes sum");
         assertEquals(sampleValue(f, "bmpmon_store_batch_commit_seconds_count"), batches);
         assertEquals(sampleValue(f, "bmpmon_store_errors_total"), 0);
-        for (const step of ["attrs", "history", "stage", "upsert", "commit"]) {
-          assert(sampleValue(f, "bmpmon_store_write_seconds_total", { step })! > 0, step);
+        const stepSeconds = (step: string) =>
+          sampleValue(f, "bmpmon_store_write_seconds_total", { step })!;
+        for (const step of ["attrs", "history", "stage", "commit"]) {
+          assert(stepSeconds(step) > 0, step);
         }
+        // New routes take the plain insert, known ones the upsert: both are reported.
+        assert(stepSeconds("insert") >= 0 && stepSeconds("upsert") >= 0);
+        assert(stepSeconds("insert") + stepSeconds("upsert") > 0, "insert + upsert");
         if (HAS_PROMTOOL) {
           const r = await promtoolCheck(text);
           assertEquals(r?.ok, true, r?.output);
