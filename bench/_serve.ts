@@ -70,3 +70,11 @@ export function rssKb(pid: number): { rss: number; peak: number } {
   const get = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
   return { rss: get("VmRSS"), peak: get("VmHWM") };
 }
+
+/** CPU time a process has used so far (user + system), seconds. */
+export function cpuSeconds(pid: number): number {
+  const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  // Fields 14 and 15 of proc(5) (utime, stime), in clock ticks of 1/100 s on Linux.
+  return (Number(f[11]) + Number(f[12])) / 100;
+}

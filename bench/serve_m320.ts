@@ -10,7 +10,7 @@
  */
 
 import { readInput } from "../src/io/file.ts";
-import { rssKb, startServe } from "./_serve.ts";
+import { cpuSeconds, rssKb, startServe } from "./_serve.ts";
 
 const url = Deno.env.get("DATABASE_URL");
 if (!url) {
@@ -38,6 +38,7 @@ try {
   }
   const secs = (performance.now() - t0) / 1000;
   const peak = rssKb(pid).peak;
+  const cpu = cpuSeconds(pid);
   const [{ bytes }] = await sql`SELECT pg_database_size(current_database())::bigint AS bytes`;
   conn.close();
   console.log(
@@ -47,6 +48,9 @@ try {
   console.log(`throughput: ${Math.round(NLRI / secs).toLocaleString("en-US")} routes/s end to end`);
   console.log(
     `collector RSS: ${(idleRss / 1024).toFixed(0)} MiB idle, ${(peak / 1024).toFixed(0)} MiB peak`,
+  );
+  console.log(
+    `collector CPU: ${cpu.toFixed(1)} s (the rest of ${secs.toFixed(1)} s × cores is PostgreSQL's)`,
   );
   console.log(
     `database size: ${(Number(bytes) / 2 ** 20).toFixed(0)} MiB (${
