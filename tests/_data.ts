@@ -6,6 +6,10 @@
  * @module
  */
 
+import type { BmpMessage } from "../src/bmp/message.ts";
+import { readBmpStream } from "../src/bmp/stream.ts";
+import { readCapture } from "../src/io/file.ts";
+
 /** Absolute path of a bundled fixture under tests/fixtures/. */
 export function fixture(rel: string): string {
   return new URL(`./fixtures/${rel}`, import.meta.url).pathname;
@@ -47,4 +51,14 @@ export function sharedFiles(dir: string, re: RegExp): string[] {
   };
   walk(shared(dir).replace(/\/$/, ""));
   return out.sort();
+}
+
+/**
+ * The decoded messages of the first flow of a capture under tests/fixtures, in order
+ * (messages the decoder rejected left out).
+ */
+export async function fixtureMessages(rel: string): Promise<BmpMessage[]> {
+  const capture = await readCapture(fixture(rel));
+  return [...readBmpStream(capture.flows[0].data)].map((i) => i.message)
+    .filter((m): m is BmpMessage => m !== undefined);
 }

@@ -1,10 +1,7 @@
 import { assertEquals } from "../_assert.ts";
-import { fixture } from "../_data.ts";
-import type { BmpMessage } from "../../src/bmp/message.ts";
-import { readBmpStream } from "../../src/bmp/stream.ts";
+import { fixtureMessages } from "../_data.ts";
 import { RouterConnection } from "../../src/collector/server.ts";
 import { StoreSink } from "../../src/collector/store_sink.ts";
-import { readCapture } from "../../src/io/file.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import { dbTest } from "../store/_db.ts";
@@ -13,9 +10,7 @@ dbTest(
   "a router that reconnects gets its row back once its previous session is closed",
   async (sql) => {
     await migrate(sql, { timescaledb: false });
-    const capture = await readCapture(fixture("gobgp-frr-lab/gobgp-3.10-pre-100.bmp"));
-    const all = [...readBmpStream(capture.flows[0].data)].map((i) => i.message)
-      .filter((m): m is BmpMessage => m !== undefined);
+    const all = await fixtureMessages("gobgp-frr-lab/gobgp-3.10-pre-100.bmp");
     // The session up to its routes, without its Peer Down: the disconnect closes the peer.
     const session = all.slice(0, all.findIndex((m) => m.kind === "peer_down"));
     const raw = new Uint8Array(0);

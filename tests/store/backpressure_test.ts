@@ -1,8 +1,5 @@
 import { assert, assertEquals } from "../_assert.ts";
-import { fixture } from "../_data.ts";
-import type { BmpMessage } from "../../src/bmp/message.ts";
-import { readBmpStream } from "../../src/bmp/stream.ts";
-import { readCapture } from "../../src/io/file.ts";
+import { fixtureMessages } from "../_data.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import { dbTest } from "./_db.ts";
@@ -11,9 +8,7 @@ dbTest(
   "routes of a peer being looked up hold their sender back (memory stays bounded)",
   async (sql) => {
     await migrate(sql, { timescaledb: false });
-    const capture = await readCapture(fixture("gobgp-frr-lab/gobgp-3.10-pre-100.bmp"));
-    const messages = [...readBmpStream(capture.flows[0].data)].map((i) => i.message)
-      .filter((m): m is BmpMessage => m !== undefined);
+    const messages = await fixtureMessages("gobgp-frr-lab/gobgp-3.10-pre-100.bmp");
     const routeMessages = messages.filter((m) => m.kind === "route_monitoring").length;
     assert(routeMessages > 50, `capture has ${routeMessages} Route Monitoring messages`);
     // Tiny batches, one lane: the store lags from the first batch on.

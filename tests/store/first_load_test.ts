@@ -1,10 +1,8 @@
 import type { Sql } from "postgres";
 import { assert, assertEquals } from "../_assert.ts";
-import { fixture } from "../_data.ts";
+import { fixtureMessages } from "../_data.ts";
 import { forEachRoute } from "../../src/bgp/routes.ts";
 import type { BmpMessage, RouteMonitoringMessage } from "../../src/bmp/message.ts";
-import { readBmpStream } from "../../src/bmp/stream.ts";
-import { readCapture } from "../../src/io/file.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { routeKeyOf } from "../../src/store/rows.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
@@ -12,9 +10,8 @@ import { dbTest } from "./_db.ts";
 
 /** The GoBGP capture's Peer Ups and Route Monitoring messages (not its final Peer Down). */
 async function gobgpMessages(): Promise<BmpMessage[]> {
-  const capture = await readCapture(fixture("gobgp-frr-lab/gobgp-3.10-pre-100.bmp"));
-  return [...readBmpStream(capture.flows[0].data)].map((i) => i.message)
-    .filter((m): m is BmpMessage => m?.kind === "peer_up" || m?.kind === "route_monitoring");
+  return (await fixtureMessages("gobgp-frr-lab/gobgp-3.10-pre-100.bmp"))
+    .filter((m) => m.kind === "peer_up" || m.kind === "route_monitoring");
 }
 
 /** Distinct route identities (view-independent: the capture has one view) and NLRI. */

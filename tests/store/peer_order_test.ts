@@ -1,8 +1,5 @@
 import { assertEquals } from "../_assert.ts";
-import { fixture } from "../_data.ts";
-import type { BmpMessage } from "../../src/bmp/message.ts";
-import { readBmpStream } from "../../src/bmp/stream.ts";
-import { readCapture } from "../../src/io/file.ts";
+import { fixtureMessages } from "../_data.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import { dbTest } from "./_db.ts";
@@ -11,9 +8,7 @@ dbTest(
   "a Peer Up right after a Peer Down leaves the peer up (writes keep arrival order)",
   async (sql) => {
     await migrate(sql, { timescaledb: false });
-    const capture = await readCapture(fixture("gobgp-frr-lab/gobgp-3.10-pre-100.bmp"));
-    const messages = [...readBmpStream(capture.flows[0].data)].map((i) => i.message)
-      .filter((m): m is BmpMessage => m !== undefined);
+    const messages = await fixtureMessages("gobgp-frr-lab/gobgp-3.10-pre-100.bmp");
     const up = messages.find((m) => m.kind === "peer_up")!;
     const downAt = messages.findIndex((m) => m.kind === "peer_down");
     const writer = await StoreWriter.open(sql);
