@@ -68,6 +68,12 @@ export interface WriterOptions {
   batchRows?: number;
   /** Longest time a route waits in a batch, in ms. Default 200. */
   flushMs?: number;
+  /**
+   * Route Monitoring messages waiting for their peer's lookup at which a write asks its
+   * sender to wait. Default 4,096: lookups of many routers overlap (one spool drainer
+   * feeds them all), and a table dump behind one lookup stays a few MiB.
+   */
+  maxWaiting?: number;
   /** Attribute set ids remembered as stored; the set is cleared when larger. */
   attrCacheSize?: number;
   /**
@@ -229,6 +235,7 @@ export class StoreWriter {
   readonly #sql: Sql;
   readonly #lanes: Lane[];
   readonly #batchRows: number;
+  readonly #maxWaiting: number;
   readonly #flushMs: number;
   readonly #attrCacheSize: number;
   readonly #onError?: (e: unknown) => void;
@@ -280,6 +287,7 @@ export class StoreWriter {
     this.#sql = sql;
     this.#lanes = lanes;
     this.#batchRows = opts.batchRows ?? 20_000;
+    this.#maxWaiting = opts.maxWaiting ?? 4_096;
     this.#flushMs = opts.flushMs ?? 200;
     this.#attrCacheSize = opts.attrCacheSize ?? 1_000_000;
     this.#onError = opts.onError;
@@ -469,9 +477,11 @@ export class StoreWriter {
         });
         keepWhilePending(this.#routeTail, key, next);
         this.#track(this.#hold(seq, next));
-        // The sender waits until this message is in a batch: accepting more here would hold
-        // a whole table dump in memory while the lookup and the lagging batches go on.
-        return next.then(() => {}, () => {});
+        // Beyond the bound, the sender waits until this message is in a batch: accepting
+        // on would hold a whole table dump in memory while the lookup and the lagging
+        // batches go on.
+        if (this.#waiting >= this.#maxWaiting) return next.then(() => {}, () => {});
+        return;
       }
       case "peer_up": {
         const key = `${routerId}|${m.peer.key}`;

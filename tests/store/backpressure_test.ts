@@ -11,8 +11,9 @@ dbTest(
     const messages = await fixtureMessages("gobgp-frr-lab/gobgp-3.10-pre-100.bmp");
     const routeMessages = messages.filter((m) => m.kind === "route_monitoring").length;
     assert(routeMessages > 50, `capture has ${routeMessages} Route Monitoring messages`);
-    // Tiny batches, one lane: the store lags from the first batch on.
-    const writer = await StoreWriter.open(sql, { lanes: 1, batchRows: 5 });
+    // Tiny batches, one lane: the store lags from the first batch on. At most one message
+    // may wait for a lookup (the default bound, 4,096, is more than this capture holds).
+    const writer = await StoreWriter.open(sql, { lanes: 1, batchRows: 5, maxWaiting: 1 });
     const routerId = await writer.router("192.0.2.1", "192.0.2.1");
     let maxWaiting = 0;
     // A sender that respects backpressure, as the collector's connections and spool do.
