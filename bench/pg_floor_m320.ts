@@ -14,6 +14,7 @@ import postgres, { type Sql } from "postgres";
 import { readBmpStream } from "../src/bmp/stream.ts";
 import { readInput } from "../src/io/file.ts";
 import { CopyBuffer, copyIn } from "../src/store/copy.ts";
+import { concat } from "../src/store/embedded/wire.ts";
 import { migrate } from "../src/store/migrate.ts";
 import { StoreWriter } from "../src/store/writer.ts";
 
@@ -75,9 +76,7 @@ async function scratch(): Promise<Sql> {
 async function dump(sql: Sql, table: string, parts: number): Promise<CopyBuffer[]> {
   const chunks: Uint8Array[] = [];
   for await (const c of await sql.unsafe(`COPY ${table} TO STDOUT`).readable()) chunks.push(c);
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) all.set(c, (at += c.length) - c.length);
+  const all = concat(chunks);
   const out: CopyBuffer[] = [];
   let start = 0;
   for (let i = 1; i <= parts; i++) {
