@@ -10,13 +10,10 @@
  * @module
  */
 
-import postgres, { type Sql } from "postgres";
 import { readBmpStream } from "../src/bmp/stream.ts";
 import { readInput } from "../src/io/file.ts";
-import { CopyBuffer, copyIn } from "../src/store/copy.ts";
-import { concat } from "../src/store/embedded/wire.ts";
-import { migrate } from "../src/store/migrate.ts";
 import { StoreWriter } from "../src/store/writer.ts";
+import { copySeconds, dropAllIndexes, dumpMiB, dumpRoutes, ScratchDatabases } from "./_floor.ts";
 
 const url = Deno.env.get("DATABASE_URL");
 if (!url) {
@@ -24,8 +21,6 @@ if (!url) {
   Deno.exit(0);
 }
 const NLRI = 707_580;
-const TABLES = ["path_attrs", "route_history", "rib"] as const;
-const CONNECTIONS = 2;
 
 /** Index sets measured: what is dropped after the migrations. */
 const VARIANTS: { name: string; drop: string[] }[] = [
@@ -43,54 +38,33 @@ const VARIANTS: { name: string; drop: string[] }[] = [
     ],
   },
   {
-    name: "no index at all (heap only)",
+    name: "rib: one unique prefix-leading btree + BRIN (peer_id), history and GIN as shipped",
     drop: [
-      "DROP INDEX route_history_prefix",
-      "DROP INDEX route_history_peer_time",
-      "DROP INDEX rib_prefix",
       "ALTER TABLE rib DROP CONSTRAINT rib_pkey",
-      "DROP INDEX path_attrs_as_path",
-      "DROP INDEX path_attrs_communities",
-      "DROP INDEX path_attrs_large_communities",
-      "DROP INDEX path_attrs_origin_as",
-      "ALTER TABLE path_attrs DROP CONSTRAINT path_attrs_pkey",
+      "DROP INDEX rib_prefix",
+      "CREATE UNIQUE INDEX rib_key ON rib (prefix, peer_id, path_id, afi, safi, rd, route_key) " +
+      "NULLS NOT DISTINCT",
+      "CREATE INDEX rib_peer ON rib USING brin (peer_id)",
     ],
   },
+  {
+    name: "same, without history (prefix, time)",
+    drop: [
+      "ALTER TABLE rib DROP CONSTRAINT rib_pkey",
+      "DROP INDEX rib_prefix",
+      "CREATE UNIQUE INDEX rib_key ON rib (prefix, peer_id, path_id, afi, safi, rd, route_key) " +
+      "NULLS NOT DISTINCT",
+      "CREATE INDEX rib_peer ON rib USING brin (peer_id)",
+      "DROP INDEX route_history_prefix",
+    ],
+  },
+  { name: "no index at all (heap only)", drop: ["*"] },
 ];
 
-const admin = postgres(url, { onnotice: () => {}, max: 1 });
-const created: string[] = [];
-
-async function scratch(): Promise<Sql> {
-  const name = `bmpmon_floor_${crypto.randomUUID().slice(0, 8)}`;
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  created.push(name);
-  const u = new URL(url!);
-  u.pathname = `/${name}`;
-  const sql = postgres(u.href, { onnotice: () => {}, max: CONNECTIONS + 2 });
-  await migrate(sql, { timescaledb: false });
-  return sql;
-}
-
-/** `COPY table TO STDOUT`, split into `parts` buffers of whole rows. */
-async function dump(sql: Sql, table: string, parts: number): Promise<CopyBuffer[]> {
-  const chunks: Uint8Array[] = [];
-  for await (const c of await sql.unsafe(`COPY ${table} TO STDOUT`).readable()) chunks.push(c);
-  const all = concat(chunks);
-  const out: CopyBuffer[] = [];
-  let start = 0;
-  for (let i = 1; i <= parts; i++) {
-    let end = i === parts ? all.length : Math.floor((all.length * i) / parts);
-    while (end < all.length && all[end - 1] !== 0x0a) end++;
-    out.push(new CopyBuffer(end - start + 1).append(all.subarray(start, end)));
-    start = end;
-  }
-  return out;
-}
-
+const dbs = new ScratchDatabases(url);
 try {
   // The rows, as the writer stores them.
-  const source = await scratch();
+  const source = await dbs.create();
   const writer = await StoreWriter.open(source, { lanes: 2 });
   const routerId = await writer.router("192.0.2.1", "192.0.2.1");
   const stream = await readInput(
@@ -102,27 +76,18 @@ try {
     if (wait) await wait;
   }
   await writer.close();
-  const rows = new Map<string, CopyBuffer[]>();
-  for (const t of TABLES) rows.set(t, await dump(source, t, CONNECTIONS));
+  const rows = await dumpRoutes(source);
   await source.end();
-  const mib = [...rows.values()].flat().reduce((n, b) => n + b.length, 0) / 2 ** 20;
   console.log(
     `M320 rows (${NLRI.toLocaleString("en-US")} history, RIB and attribute rows: ` +
-      `${mib.toFixed(0)} MiB of COPY text), ${CONNECTIONS} connections in parallel:`,
+      `${dumpMiB(rows).toFixed(0)} MiB of COPY text), 2 connections in parallel:`,
   );
 
   for (const v of VARIANTS) {
-    const sql = await scratch();
-    for (const s of v.drop) await sql.unsafe(s);
-    const conns = await Promise.all(Array.from({ length: CONNECTIONS }, () => sql.reserve()));
-    const t0 = performance.now();
-    await Promise.all(conns.map(async (c, i) => {
-      await c.unsafe("BEGIN");
-      for (const t of TABLES) await copyIn(c, t, rows.get(t)![i]);
-      await c.unsafe("COMMIT");
-    }));
-    const secs = (performance.now() - t0) / 1000;
-    for (const c of conns) c.release();
+    const sql = await dbs.create();
+    if (v.drop[0] === "*") await dropAllIndexes(sql);
+    else for (const s of v.drop) await sql.unsafe(s);
+    const secs = await copySeconds(sql, rows);
     await sql.end();
     console.log(
       `  ${v.name}: ${secs.toFixed(2)} s = ${
@@ -131,6 +96,5 @@ try {
     );
   }
 } finally {
-  for (const name of created) await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
+  await dbs.drop();
 }

@@ -82,8 +82,8 @@ const schema = z.object({
   }).optional(),
   MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(1000),
   MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(10),
-  ROUTER_MAX_MSGS_PER_S: z.coerce.number().int().min(0).max(100_000_000).default(50_000),
-  ROUTER_BURST_MSGS: z.coerce.number().int().min(1).max(100_000_000).default(50_000),
+  ROUTER_MAX_MSGS_PER_S: z.coerce.number().int().min(0).max(100_000_000).default(500_000),
+  ROUTER_BURST_MSGS: z.coerce.number().int().min(1).max(100_000_000).default(500_000),
   IDLE_TIMEOUT_S: z.coerce.number().int().min(0).max(86_400).default(30),
   MAX_PEERS_PER_ROUTER: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
 });

@@ -61,8 +61,8 @@ export const NOT_COMPARED: { field: string; reason: string }[] = [
     reason: "we do not keep the index of the PDU TLV; other TLV indexes are compared",
   },
   {
-    field: "Prefix-SID attribute (type 40) contents",
-    reason: "we keep it raw: compared as present",
+    field: "Prefix-SID reserved fields (SRv6 Service TLV, SID Information reserved1/2)",
+    reason: "we skip reserved fields; every other Prefix-SID field is compared",
   },
 ];
 
@@ -282,7 +282,7 @@ const MUTATIONS: Mutation[] = [
   {
     dir: "evpn",
     what: "Prefix-SID presence",
-    path: ".attrs.raw",
+    path: ".attrs.prefixSid",
     mutate: (l) => {
       const list = find(l, "path_attributes") as Json[] | undefined;
       const i = list?.findIndex((a) => "PrefixSegmentIdentifier" in a.value) ?? -1;
@@ -290,6 +290,18 @@ const MUTATIONS: Mutation[] = [
       list!.splice(i, 1);
       return true;
     },
+  },
+  {
+    dir: "evpn",
+    what: "SRv6 SID value",
+    path: ".attrs.prefixSid.srv6L3Service.sidInformation[0].sid",
+    mutate: (l) => at(l, "SRv6SIDInformation", (i) => i.sid = "fcba:be00:3009::"),
+  },
+  {
+    dir: "evpn",
+    what: "SRv6 SID transposition offset",
+    path: ".structure.transpositionOffset",
+    mutate: (l) => at(l, "SRv6SIDStructure", (st) => st.transposition_offset = 44),
   },
   {
     dir: "evpn",

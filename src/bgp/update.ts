@@ -35,6 +35,7 @@ import {
   type MpReachNlri,
   type MpUnreachNlri,
 } from "./attributes/mp_reach.ts";
+import { decodePrefixSid, type PrefixSid } from "./attributes/prefix_sid.ts";
 import { decodeNlri } from "./nlri/decode.ts";
 import type { Nlri } from "./nlri/types.ts";
 
@@ -86,12 +87,23 @@ export interface PathAttributes {
   largeCommunities?: LargeCommunity[];
   /** Only to Customer (RFC 9234). */
   otc?: number;
+  /** BGP Prefix-SID (RFC 8669, RFC 9252). */
+  prefixSid?: PrefixSid;
   /** Attributes without a decoder here, or malformed ones that were discarded. */
   unknown?: RawAttribute[];
 }
 
-/** RFC 7606 actions, weakest first. */
-export type Rfc7606Action = "attribute-discard" | "treat-as-withdraw" | "session-reset";
+/** RFC 7606 actions, weakest first. `recovered` marks a sender quirk the decoder worked
+ * around (see `src/bmp/quirk_recovery.ts`): the routes stand. */
+export type Rfc7606Action =
+  | "recovered"
+  | "attribute-discard"
+  | "treat-as-withdraw"
+  | "session-reset";
+
+/** What a `recovered` problem worked around: path IDs against the negotiated Add-Path,
+ * or ASNs of the other size in AS_PATH or AGGREGATOR. */
+export type RecoveryCause = "add-path" | "as-path-size" | "aggregator-size";
 
 /** A recoverable fault inside an UPDATE. */
 export interface UpdateProblem {
@@ -101,6 +113,11 @@ export interface UpdateProblem {
   /** Byte offset in the buffer. */
   offset: number;
   reason: string;
+  /** For `recovered`: the quirk. */
+  cause?: RecoveryCause;
+  /** The family, for a fault in MP_REACH_NLRI/MP_UNREACH_NLRI or an NLRI field. */
+  afi?: number;
+  safi?: number;
 }
 
 /** A decoded BGP UPDATE. */
@@ -124,9 +141,14 @@ export interface UpdateContext {
   asn4: boolean;
   /** Whether NLRI of a family carry Add-Path IDs; `undefined` when unknown (guessed). */
   addPath: (afi: number, safi: number) => boolean | undefined;
+  /** ASN size of AS_PATH when it differs from `asn4` (a sender quirk being recovered). */
+  asPathAsn4?: boolean;
+  /** ASN size of AGGREGATOR when it differs from `asn4` (a sender quirk being recovered). */
+  aggregatorAsn4?: boolean;
 }
 
 const RANK: Record<Rfc7606Action, number> = {
+  "recovered": -1,
   "attribute-discard": 0,
   "treat-as-withdraw": 1,
   "session-reset": 2,
@@ -238,10 +260,17 @@ function decodeAttributes(r: WireReader, ctx: UpdateContext, u: BgpUpdate): void
         ? "session-reset"
         : type === AttrType.As4Path || type === AttrType.As4Aggregator ||
             type === AttrType.Aggregator ||
-            type === AttrType.AtomicAggregate
+            type === AttrType.AtomicAggregate ||
+            type === AttrType.PrefixSid // RFC 8669 §6, RFC 9252 §6
         ? "attribute-discard"
         : "treat-as-withdraw";
       problem(u, action, err.offset, `attribute ${type}: ${err.message}`, type);
+      if (action === "session-reset" && len >= 3) {
+        // The family, so that a quirk recovery knows which Add-Path setting to retry.
+        const p = u.problems[u.problems.length - 1];
+        p.afi = (b[vStart] << 8) | b[vStart + 1];
+        p.safi = b[vStart + 2];
+      }
       (a.unknown ??= []).push({ type, flags, value: hex(b.subarray(vStart, vEnd)) });
     }
     r.leave(sub);
@@ -289,7 +318,7 @@ function decodeAttribute(
       a.origin = b[vStart];
       return;
     case AttrType.AsPath:
-      a.asPath = decodeAsPath(r, ctx.asn4);
+      a.asPath = decodeAsPath(r, ctx.asPathAsn4 ?? ctx.asn4);
       return;
     case AttrType.NextHop:
       fixedLength(len, 4, type, vStart);
@@ -307,10 +336,12 @@ function decodeAttribute(
       fixedLength(len, 0, type, vStart);
       a.atomicAggregate = true;
       return;
-    case AttrType.Aggregator:
-      fixedLength(len, ctx.asn4 ? 8 : 6, type, vStart);
-      a.aggregator = { asn: ctx.asn4 ? r.u32() : r.u16(), address: ipv4(b, r.pos) };
+    case AttrType.Aggregator: {
+      const asn4 = ctx.aggregatorAsn4 ?? ctx.asn4;
+      fixedLength(len, asn4 ? 8 : 6, type, vStart);
+      a.aggregator = { asn: asn4 ? r.u32() : r.u16(), address: ipv4(b, r.pos) };
       return;
+    }
     case AttrType.Communities:
       multipleOf(len, 4, type, vStart);
       a.communities = decodeCommunities(b, vStart, vEnd);
@@ -373,6 +404,9 @@ function decodeAttribute(
       fixedLength(len, 4, type, vStart);
       a.otc = r.u32();
       return;
+    case AttrType.PrefixSid:
+      a.prefixSid = decodePrefixSid(r);
+      return;
   }
   (a.unknown ??= []).push({ type, flags, value: hex(b.subarray(vStart, vEnd)) });
 }
@@ -383,7 +417,10 @@ function finish(u: BgpUpdate, ctx: UpdateContext, withdrawnLen: number, attrLen:
     // RFC 6793 §4.2.3: AS4 attributes apply only when AGGREGATOR (if any) says AS_TRANS.
     const aggTrans = !a.aggregator || a.aggregator.asn === AS_TRANS;
     if (a.as4Aggregator && a.aggregator?.asn === AS_TRANS) a.aggregator = a.as4Aggregator;
-    if (a.as4Path && a.asPath && aggTrans) a.asPath = reconcileAs4Path(a.asPath, a.as4Path);
+    // An AS_PATH that came with 4-byte ASNs anyway needs no AS4_PATH.
+    if (a.as4Path && a.asPath && aggTrans && !ctx.asPathAsn4) {
+      a.asPath = reconcileAs4Path(a.asPath, a.as4Path);
+    }
   }
   if (withdrawnLen === 0 && attrLen === 0 && u.nlri.length === 0) {
     u.endOfRib = { afi: 1, safi: 1 };

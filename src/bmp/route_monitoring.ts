@@ -15,13 +15,14 @@
 
 import { CapabilityCode, familyKey } from "../bgp/constants.ts";
 import { BGP_HEADER_LENGTH, bgpMessageLength } from "../bgp/message.ts";
-import { type BgpUpdate, decodeUpdate } from "../bgp/update.ts";
+import type { BgpUpdate } from "../bgp/update.ts";
 import { DecodeError } from "../wire/errors.ts";
 import { hex } from "../wire/ip.ts";
 import type { WireReader } from "../wire/reader.ts";
 import { BmpV4TlvType, PATH_STATUS_NAMES } from "./constants.ts";
 import { type PeerContext, updateContextFor } from "./peer_context.ts";
 import type { PerPeerHeader } from "./per_peer_header.ts";
+import { decodeUpdateRecovering } from "./quirk_recovery.ts";
 
 // ignoreBOM: a leading U+FEFF is part of the text, not a marker to strip.
 const UTF8 = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -121,7 +122,8 @@ function decodeTrailerTlv(
   return { type, name: `tlv_${type}`, value: hex(b.subarray(off, off + len)) };
 }
 
-/** Reads the BGP PDU at `off` that must be an UPDATE ending by `limit`. */
+/** Reads the BGP PDU at `off` that must be an UPDATE ending by `limit`, recovering from
+ * the sender quirks `quirk_recovery.ts` lists. */
 function readUpdate(
   b: Uint8Array,
   off: number,
@@ -138,7 +140,7 @@ function readUpdate(
       `Cannot decode Route Monitoring: BGP message type ${b[off + 18]} is not UPDATE`,
     );
   }
-  const update = decodeUpdate(
+  const update = decodeUpdateRecovering(
     b,
     off + BGP_HEADER_LENGTH,
     off + length,

@@ -1,6 +1,6 @@
 /**
  * One router's BMP session: decodes its messages in order and keeps what later messages
- * need (each peer's Add-Path state from its Peer Up).
+ * need (each peer's negotiated capabilities, merged over its Peer Ups until a Peer Down).
  *
  * @module
  */
@@ -11,7 +11,7 @@ import { COMMON_HEADER_LENGTH, readCommonHeader } from "./common_header.ts";
 import { BMP_MESSAGE_NAMES, BmpMessageType } from "./constants.ts";
 import { decodeInitiation, decodeTermination } from "./initiation.ts";
 import type { BmpMessage } from "./message.ts";
-import { type PeerContext, peerContextFromOpens } from "./peer_context.ts";
+import { mergePeerContext, type PeerContext, peerContextFromOpens } from "./peer_context.ts";
 import { decodePeerDown } from "./peer_down.ts";
 import { decodePeerUp } from "./peer_up.ts";
 import { decodePerPeerHeader } from "./per_peer_header.ts";
@@ -21,7 +21,7 @@ import { decodeStatisticsReport } from "./statistics_report.ts";
 
 /** Decoding state of one router connection. */
 export class BmpSession {
-  /** Peer contexts by per-peer header key. */
+  /** Peer contexts by per-peer header key, from the Peer Ups since the last Peer Down. */
   readonly peers: Map<string, PeerContext> = new Map();
 
   /**
@@ -82,11 +82,16 @@ export class BmpSession {
           peer,
           ...decodeStatisticsReport(r),
         };
-      case BmpMessageType.PeerDown:
-        return { kind: "peer_down", version, length, offset, peer, ...decodePeerDown(r) };
+      case BmpMessageType.PeerDown: {
+        const down = decodePeerDown(r);
+        this.peers.delete(peer.key);
+        return { kind: "peer_down", version, length, offset, peer, ...down };
+      }
       case BmpMessageType.PeerUp: {
         const up = decodePeerUp(r, peer);
-        this.peers.set(peer.key, peerContextFromOpens(peer.peerType, up.sentOpen, up.receivedOpen));
+        const ctx = peerContextFromOpens(peer.peerType, up.sentOpen, up.receivedOpen);
+        const prev = this.peers.get(peer.key);
+        this.peers.set(peer.key, prev ? mergePeerContext(prev, ctx) : ctx);
         return { kind: "peer_up", version, length, offset, peer, ...up };
       }
       default:

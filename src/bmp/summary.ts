@@ -19,10 +19,22 @@ export interface FamilyCounts {
   unique_prefixes: number;
 }
 
+/** Framing breaks of one stream (a flow): resynchronisations and bytes skipped. */
+export interface FlowFraming {
+  /** The stream's scope, as given to {@linkcode SummaryBuilder.addError}. */
+  flow: string;
+  /** Breaks after which reading resumed at a plausible header. */
+  resyncs: number;
+  /** Bytes not read as messages because framing was broken there. */
+  skipped_bytes: number;
+}
+
 /** The `--summary --json` object. */
 export interface Summary {
   messages: Record<BmpMessageName, number>;
   errors: number;
+  /** Framing breaks in total, and per stream that had any (in order of first break). */
+  framing: { resyncs: number; skipped_bytes: number; flows: FlowFraming[] };
   families: Record<string, FamilyCounts>;
 }
 
@@ -39,6 +51,7 @@ export class SummaryBuilder {
     number
   >;
   errors = 0;
+  readonly #framing = new Map<string, FlowFraming>();
   readonly #families = new Map<
     string,
     { announced: number; withdrawn: number; keys: Set<string> }
@@ -61,9 +74,23 @@ export class SummaryBuilder {
     });
   }
 
-  /** Counts one error. */
-  addError(): void {
+  /**
+   * Counts one error; a framing break (`framing: true`, see `StreamItem` in `stream.ts`)
+   * also counts its skipped bytes and, when reading resumed, a resync of stream `scope`.
+   */
+  addError(item?: { framing: boolean; skipped?: number; resumeAt?: number }, scope = ""): void {
     this.errors++;
+    if (!item?.framing) return;
+    let f = this.#framing.get(scope);
+    if (!f) this.#framing.set(scope, f = { flow: scope, resyncs: 0, skipped_bytes: 0 });
+    f.skipped_bytes += item.skipped ?? 0;
+    if ((item.resumeAt ?? -1) >= 0) f.resyncs++;
+  }
+
+  /** The framing breaks of stream `scope` so far, if it had any. */
+  framing(scope = ""): FlowFraming | undefined {
+    const f = this.#framing.get(scope);
+    return f && { ...f };
   }
 
   /** The summary so far. */
@@ -76,6 +103,12 @@ export class SummaryBuilder {
         unique_prefixes: f.keys.size,
       };
     }
-    return { messages: { ...this.messages }, errors: this.errors, families };
+    const flows = [...this.#framing.values()].map((f) => ({ ...f }));
+    const framing = {
+      resyncs: flows.reduce((n, f) => n + f.resyncs, 0),
+      skipped_bytes: flows.reduce((n, f) => n + f.skipped_bytes, 0),
+      flows,
+    };
+    return { messages: { ...this.messages }, errors: this.errors, framing, families };
   }
 }

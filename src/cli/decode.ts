@@ -6,8 +6,9 @@
 
 import { BmpSession } from "../bmp/session.ts";
 import { readBmpStream } from "../bmp/stream.ts";
-import { type Summary, SummaryBuilder } from "../bmp/summary.ts";
+import { type FlowFraming, type Summary, SummaryBuilder } from "../bmp/summary.ts";
 import { readCapture } from "../io/file.ts";
+import type { TcpFlow } from "../io/pcap.ts";
 import { jsonReplacer, messageJson } from "./json.ts";
 
 /** Options of the decode command. */
@@ -50,9 +51,9 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
       flowsSeen++;
       const scope = `${path}#${i}`;
       const session = new BmpSession();
-      for (const item of readBmpStream(flow.data, session)) {
+      for (const item of readBmpStream(flow.data, session, { gaps: flow.gaps })) {
         if (item.error) {
-          summary.addError();
+          summary.addError(item, scope);
           const key = `${item.framing ? "framing" : "message"}:${item.error.code}`;
           errorsByCode.set(key, (errorsByCode.get(key) ?? 0) + 1);
           if (opts.format === "jsonl") {
@@ -65,6 +66,7 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
               offset: item.error.offset,
               message_type: item.error.messageType ?? null,
               reason: item.error.message,
+              ...(item.framing ? { skipped: item.skipped, resume_offset: item.resumeAt } : {}),
             }));
           }
           continue;
@@ -77,6 +79,8 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
           await out.line(JSON.stringify(obj, jsonReplacer));
         }
       }
+      const broke = summary.framing(scope);
+      if (broke) console.error(framingWarning(path, i, flow, broke));
     }
   }
   if (opts.format === "jsonl") {
@@ -92,6 +96,12 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
   return 0;
 }
 
+/** The stderr line for a flow whose framing broke. */
+function framingWarning(path: string, i: number, flow: TcpFlow, f: FlowFraming): string {
+  const ends = flow.src ? ` (${flow.src}:${flow.srcPort} > ${flow.dst}:${flow.dstPort})` : "";
+  return `bmpmon: warning: ${path} flow ${i}${ends}: framing broke, ${f.resyncs} resyncs, ${f.skipped_bytes} bytes skipped`;
+}
+
 /** A human table of a summary. */
 export function summaryTable(s: Summary, flows: number, errors: Map<string, number>): string {
   const lines: string[] = [];
@@ -103,6 +113,11 @@ export function summaryTable(s: Summary, flows: number, errors: Map<string, numb
   }
   lines.push(`${"errors".padEnd(18)} ${String(s.errors).padStart(7)}`);
   for (const [k, v] of errors) lines.push(`  ${k.padEnd(16)} ${String(v).padStart(7)}`);
+  lines.push(`${"resyncs".padEnd(18)} ${String(s.framing.resyncs).padStart(7)}`);
+  lines.push(`${"skipped bytes".padEnd(18)} ${String(s.framing.skipped_bytes).padStart(7)}`);
+  for (const f of s.framing.flows) {
+    lines.push(`  ${f.flow}: ${f.resyncs} resyncs, ${f.skipped_bytes} bytes skipped`);
+  }
   lines.push("");
   lines.push("family                  announced  withdrawn  unique routes");
   for (const [k, f] of Object.entries(s.families)) {

@@ -21,6 +21,7 @@ import { CollectorMetrics } from "../metrics/collector_metrics.ts";
 import { openEmbedded } from "../store/embedded/mod.ts";
 import { migrate } from "../store/migrate.ts";
 import { startRetentionJob } from "../store/retention.ts";
+import { ensurePartitions } from "../store/partitions.ts";
 import { within } from "../store/retry.ts";
 import { StoreWriter } from "../store/writer.ts";
 import { SpoolLog } from "../spool/log.ts";
@@ -47,6 +48,8 @@ export async function openDatabase(config: Config) {
       retention: config.RETENTION,
       compressAfter: config.COMPRESS_AFTER,
     });
+    // Partitions ahead before the first COPY (`migrate` too); the retention job keeps them.
+    if (!result.timescaledb) await ensurePartitions(sql);
     /** A one-connection pool for each store lane. */
     const connect = () => pool(1);
     return { sql, result, embedded, connect };
@@ -99,10 +102,12 @@ export async function runServe(config: Config): Promise<number> {
       pgListen: embedded.pgListen,
     });
   } else if (config.PG_LISTEN) log.warn("PG_LISTEN is ignored: DATABASE_URL is set");
-  // TimescaleDB ages rows out by its own policy; a plain PostgreSQL needs this job.
+  // TimescaleDB ages rows out by its own policy; a plain PostgreSQL needs this job (it also
+  // creates the partitions ahead).
   const retention = result.timescaledb ? undefined : startRetentionJob(sql, {
     retention: config.RETENTION,
-    onRun: (deleted) => log.info("retention applied", { retention: config.RETENTION, deleted }),
+    onRun: (deleted, { dropped, created }) =>
+      log.info("retention applied", { retention: config.RETENTION, deleted, dropped, created }),
     onError: (e) => log.error("retention failed: {error}", { error: String(e) }),
   });
   const writer = await StoreWriter.open(sql, {

@@ -14,7 +14,15 @@ import type {
   SqlResult,
   Summary,
 } from "../control/api.ts";
-import { count, duration, fields, humanBytes, table } from "../control/format.ts";
+import {
+  count,
+  duration,
+  fields,
+  humanBytes,
+  negotiatedFields,
+  recoveriesText,
+  table,
+} from "../control/format.ts";
 
 /** `show summary`. */
 export function summaryText(s: Summary): string {
@@ -83,6 +91,7 @@ export function clientText(c: ClientDetail): string {
     ["messages", `${count(c.messages)}${byType.length ? ` (${byType.join(", ")})` : ""}`],
     ["data", `${humanBytes(c.bytes)} (${count(c.bytes)} bytes)`],
     ["decode errors", `${count(c.decode_errors)}${errors.length ? ` (${errors.join(", ")})` : ""}`],
+    ["recoveries", recoveriesText(c.recoveries_by_cause)],
     ["debug", c.debug ? "on" : "off"],
     ["database id", c.db_router_id ?? ""],
   ]);
@@ -117,7 +126,9 @@ export function peerText(list: PeerInfo[]): string {
       ["messages", count(p.messages)],
       ["routes", `${count(p.announced)} announced, ${count(p.withdrawn)} withdrawn`],
       ["last message", p.last_message ?? ""],
+      ["recoveries", recoveriesText(p.recoveries)],
     ];
+    if (p.negotiated) lines.push(...negotiatedFields(p.negotiated));
     const s = p.session;
     if (s) {
       lines.push(

@@ -6,12 +6,20 @@
  */
 
 import { forEachRoute } from "../bgp/routes.ts";
+import type { RecoveryCause } from "../bgp/update.ts";
 import type { BmpMessage } from "../bmp/message.ts";
 import type { PeerUp } from "../bmp/peer_up.ts";
 import type { PerPeerHeader } from "../bmp/per_peer_header.ts";
 import { PEER_TYPE_NAMES } from "../bmp/constants.ts";
+import { logger } from "../log.ts";
 import type { DecodeError } from "../wire/errors.ts";
 import type { MessageSink, RouterConnection } from "./server.ts";
+
+/** Where the first recovery of each peer and cause is reported. */
+export type RecoveryLog = (message: string, fields: Record<string, unknown>) => void;
+
+const collectorLog = logger("collector");
+const defaultRecoveryLog: RecoveryLog = (message, fields) => collectorLog.warn(message, fields);
 
 /** Counters of one monitored peer (all RIB views together). */
 export interface PeerCounters {
@@ -32,6 +40,8 @@ export interface PeerCounters {
   downReason?: string;
   /** The last Peer Up (session addresses, both OPENs with their capabilities). */
   session?: PeerUp;
+  /** UPDATEs decoded through a sender-quirk recovery, by cause (`quirk_recovery.ts`). */
+  recoveries: Partial<Record<RecoveryCause, number>>;
 }
 
 /** Counters of one router. */
@@ -55,6 +65,7 @@ function peerOf(rc: RouterCounters, h: PerPeerHeader): PeerCounters {
       announced: 0,
       withdrawn: 0,
       intervalRoutes: 0,
+      recoveries: {},
     };
     rc.peers.set(h.key, p);
   }
@@ -65,9 +76,13 @@ function peerOf(rc: RouterCounters, h: PerPeerHeader): PeerCounters {
 export class PeerStatsSink implements MessageSink {
   readonly routers: Map<number, RouterCounters> = new Map();
   readonly #inner: MessageSink;
+  readonly #log: RecoveryLog;
 
-  constructor(inner: MessageSink) {
+  /** @param log where the first recovery per peer and cause goes (default: the
+   *   `bmpmon.collector` logger, at warning level) */
+  constructor(inner: MessageSink, log: RecoveryLog = defaultRecoveryLog) {
     this.#inner = inner;
+    this.#log = log;
   }
 
   #router(r: RouterConnection): RouterCounters {
@@ -87,6 +102,7 @@ export class PeerStatsSink implements MessageSink {
           else p.announced++;
           p.intervalRoutes++;
         });
+        if (m.update.problems.length) this.#countRecoveries(router, p, m);
       } else if (m.kind === "peer_up") {
         p.state = "up";
         p.downReason = undefined;
@@ -104,6 +120,31 @@ export class PeerStatsSink implements MessageSink {
       }
     }
     return this.#inner.write(router, m, raw);
+  }
+
+  #countRecoveries(
+    router: RouterConnection,
+    p: PeerCounters,
+    m: BmpMessage & { kind: "route_monitoring" },
+  ): void {
+    // One count per UPDATE and cause, however many families it recovered.
+    const causes = new Set<RecoveryCause>();
+    for (const q of m.update.problems) if (q.action === "recovered" && q.cause) causes.add(q.cause);
+    for (const cause of causes) {
+      const n = (p.recoveries[cause] ?? 0) + 1;
+      p.recoveries[cause] = n;
+      if (n > 1) continue;
+      const q = m.update.problems.find((x) => x.cause === cause)!;
+      this.#log("decoder recovered from a sender quirk; later ones of this peer are counted", {
+        router: router.id,
+        endpoint: router.endpoint,
+        peer: p.address,
+        peer_type: p.peerType,
+        rd: p.rd ?? null,
+        cause,
+        reason: q.reason,
+      });
+    }
   }
 
   decodeError(router: RouterConnection, error: DecodeError, raw: Uint8Array): void {

@@ -84,6 +84,8 @@ export interface ClientDetail extends ClientInfo {
   db_router_id: number | null;
   messages_by_type: Record<string, number>;
   decode_errors_by_code: Record<string, number>;
+  /** UPDATEs decoded through a sender-quirk recovery, by cause, over its peers. */
+  recoveries_by_cause: Record<string, number>;
   debug: boolean;
 }
 
@@ -103,7 +105,26 @@ export interface PeerInfo {
   last_message: string | null;
   /** From the last Peer Up, if one was seen. */
   session: PeerSession | null;
+  /** What its Peer Ups since the last Peer Down negotiated, merged per family; null
+   * before the first Peer Up and after a Peer Down. */
+  negotiated: NegotiatedCapabilities | null;
+  /** UPDATEs decoded through a sender-quirk recovery, by cause. */
+  recoveries: Record<string, number>;
   last_stats: Record<string, number | string> | null;
+}
+
+/** The capabilities a peer's Peer Ups negotiated (Loc-RIB: those either OPEN lists). */
+export interface NegotiatedCapabilities {
+  /** Peer Ups merged (IOS-XR sends one per family). */
+  peer_ups: number;
+  four_octet_as: boolean;
+  extended_message: boolean;
+  /** Multiprotocol families (`ipv4_vpn`). */
+  families: string[];
+  /** Families whose routes from the peer carry path IDs (Adj-RIB-In, Loc-RIB). */
+  add_path_in: string[];
+  /** Families whose routes to the peer carry path IDs (Adj-RIB-Out). */
+  add_path_out: string[];
 }
 
 /** What a Peer Up told about a BGP session. */

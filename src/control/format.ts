@@ -104,3 +104,55 @@ export function csv(header: string[], rows: unknown[][]): string {
   };
   return [header, ...rows].map((r) => r.map(field).join(",") + "\r\n").join("");
 }
+
+/**
+ * Sender-quirk recoveries by cause as one line, for `show client` and `show client X peer Y`.
+ *
+ * @example
+ * ```ts
+ * import { recoveriesText } from "./format.ts";
+ * const t = recoveriesText({ "add-path": 1200, "as-path-size": 2 });
+ * if (t !== "add-path 1,200, as-path-size 2") throw new Error(t);
+ * if (recoveriesText({}) !== "none") throw new Error("unexpected");
+ * ```
+ */
+export function recoveriesText(r: Record<string, number>): string {
+  const parts = Object.entries(r).map(([k, v]) => `${k} ${count(v)}`);
+  return parts.length ? parts.join(", ") : "none";
+}
+
+/**
+ * The merged capabilities of a peer's Peer Ups as `key: value` pairs for `fields()`.
+ *
+ * @example
+ * ```ts
+ * import { negotiatedFields } from "./format.ts";
+ * const f = negotiatedFields({
+ *   peer_ups: 2, four_octet_as: true, extended_message: false,
+ *   families: ["ipv4_vpn"], add_path_in: ["ipv4_vpn"], add_path_out: [],
+ * });
+ * if (f[0][1] !== "2 Peer Ups: 4-octet AS, ipv4_vpn") throw new Error(String(f[0][1]));
+ * ```
+ */
+export function negotiatedFields(
+  n: {
+    peer_ups: number;
+    four_octet_as: boolean;
+    extended_message: boolean;
+    families: string[];
+    add_path_in: string[];
+    add_path_out: string[];
+  },
+): [string, unknown][] {
+  const caps = [
+    ...(n.four_octet_as ? ["4-octet AS"] : []),
+    ...(n.extended_message ? ["extended message"] : []),
+    ...n.families,
+  ];
+  const ups = `${n.peer_ups} Peer Up${n.peer_ups === 1 ? "" : "s"}`;
+  return [
+    ["negotiated", `${ups}: ${caps.join(", ") || "no capabilities"}`],
+    ["add-path in", n.add_path_in.join(", ") || "none"],
+    ["add-path out", n.add_path_out.join(", ") || "none"],
+  ];
+}

@@ -6,6 +6,7 @@
  */
 
 import { familyName } from "../bgp/constants.ts";
+import type { PeerContext } from "../bmp/peer_context.ts";
 import type { PeerCounters } from "../collector/peer_stats.ts";
 import type { RouterConnection } from "../collector/server.ts";
 import type {
@@ -14,6 +15,7 @@ import type {
   ClientInfo,
   DebugState,
   MessageInfo,
+  NegotiatedCapabilities,
   PeerInfo,
   RouteInfo,
   RoutesResult,
@@ -69,7 +71,22 @@ function clientInfo(s: CollectorState, r: RouterConnection): ClientInfo {
   };
 }
 
-function peerInfo(p: PeerCounters): PeerInfo {
+const familyNames = (keys: Set<number>) =>
+  [...keys].sort((a, b) => a - b).map((k) => familyName(k >> 8, k & 0xff));
+
+function negotiated(ctx: PeerContext | undefined): NegotiatedCapabilities | null {
+  if (!ctx) return null;
+  return {
+    peer_ups: ctx.peerUps,
+    four_octet_as: ctx.asn4,
+    extended_message: ctx.extendedMessage,
+    families: familyNames(ctx.multiprotocol),
+    add_path_in: familyNames(ctx.addPathIn),
+    add_path_out: familyNames(ctx.addPathOut),
+  };
+}
+
+function peerInfo(p: PeerCounters, r: RouterConnection): PeerInfo {
   const up = p.session;
   return {
     key: p.key,
@@ -99,6 +116,8 @@ function peerInfo(p: PeerCounters): PeerInfo {
         information: up.information.map((t) => ({ name: t.name, value: t.value })),
       }
       : null,
+    negotiated: negotiated(r.session.peers.get(p.key)),
+    recoveries: { ...p.recoveries },
     last_stats: p.lastStats ?? null,
   };
 }
@@ -151,20 +170,29 @@ export function client(s: CollectorState, id: string): ClientDetail {
     db_router_id: s.store.routerId?.(r.id) ?? null,
     messages_by_type: { ...r.byType },
     decode_errors_by_code: Object.fromEntries(s.peers.routers.get(r.id)?.decodeErrors ?? []),
+    recoveries_by_cause: recoveriesOf(peersOf(s, r.id)),
     debug: s.tap.debugging(r.id),
   };
+}
+
+function recoveriesOf(peers: PeerCounters[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const p of peers) {
+    for (const [k, n] of Object.entries(p.recoveries)) out[k] = (out[k] ?? 0) + (n ?? 0);
+  }
+  return out;
 }
 
 /** `GET /clients/ID/peers[/ADDRESS]`. */
 export function peers(s: CollectorState, id: string, address?: string): PeerInfo[] {
   const r = routerOf(s, id);
   const all = peersOf(s, r.id);
-  if (address === undefined) return all.map(peerInfo);
+  if (address === undefined) return all.map((p) => peerInfo(p, r));
   const found = all.filter((p) => p.address === address || p.key === address);
   if (found.length === 0) {
     throw new ControlError(404, `client ${r.id} has no peer ${address}`);
   }
-  return found.map(peerInfo);
+  return found.map((p) => peerInfo(p, r));
 }
 
 /** `GET /clients/ID/messages?n=N`. */

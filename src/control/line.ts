@@ -10,6 +10,7 @@
  */
 
 import { asPathText } from "../bgp/attributes/as_path.ts";
+import { prefixSidText } from "../bgp/attributes/prefix_sid.ts";
 import { communityText, largeCommunityText } from "../bgp/attributes/communities.ts";
 import { familyName } from "../bgp/constants.ts";
 import type { Nlri } from "../bgp/nlri/types.ts";
@@ -88,6 +89,7 @@ function routeMonitoringText(m: BmpMessage & { kind: "route_monitoring" }): stri
     ...(a.largeCommunities ?? []).map(largeCommunityText),
   ];
   if (comms.length) parts.push(`comm ${comms.join(" ")}`);
+  if (a.prefixSid) parts.push(`sid ${prefixSidText(a.prefixSid)}`);
   if (u.treatAsWithdraw) parts.push("(treat-as-withdraw)");
   if (u.problems.length) parts.push(`problems ${u.problems.map((p) => p.reason).join("; ")}`);
   return parts.join(" ");

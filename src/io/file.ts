@@ -8,6 +8,7 @@
 import { gunzip } from "node:zlib";
 import xz from "xz-decompress";
 import bzip from "seek-bzip";
+import { resync } from "../bmp/stream.ts";
 import { isPcap, type PcapReadResult, readPcap, type TcpFlow } from "./pcap.ts";
 
 /** A compression format recognised by {@linkcode detectCompression}. */
@@ -15,6 +16,10 @@ export type Compression = "gzip" | "xz" | "bzip2" | "none";
 
 /** Largest BMP message a plausible stream may start with (16 MiB). */
 const MAX_BMP_LENGTH = 16 * 1024 * 1024;
+
+/** How far into a flow that does not start like BMP a resynchronisation point is looked
+ * for (256 KiB): a capture that lost its first segments, or began mid-message. */
+const RESYNC_WINDOW = 256 * 1024;
 
 /**
  * Names the compression of `bytes` from its magic number.
@@ -143,11 +148,19 @@ export function looksLikeBmp(data: Uint8Array): boolean {
   return len >= 6 && len <= MAX_BMP_LENGTH && data[5] <= 6;
 }
 
+/** Whether a flow reads as BMP from its start or after a resynchronisation. */
+function startsBmp(f: TcpFlow): boolean {
+  if (looksLikeBmp(f.data)) return true;
+  return resync(f.data.subarray(0, RESYNC_WINDOW), 0, { gaps: f.gaps }) >= 0;
+}
+
 /**
  * Reads a capture file (pcap/pcapng, possibly compressed) or a raw BMP dump.
  *
  * For pcap input, keeps the flows with `port` as source or destination port when given,
- * otherwise the flows whose data starts like a BMP message ({@linkcode looksLikeBmp}).
+ * otherwise the flows whose data starts like a BMP message ({@linkcode looksLikeBmp}), or
+ * where two consecutive plausible BMP headers start within the first 256 KiB (a flow
+ * whose first segment was lost: the stream walker resynchronises there).
  * Anything else is a raw stream: one flow with empty addresses and the whole file.
  *
  * @param path file to read
@@ -184,7 +197,7 @@ export async function readCapture(path: string, opts: { port?: number } = {}): P
   }
   const { port } = opts;
   const flows = result.flows.filter((f) =>
-    port !== undefined ? f.srcPort === port || f.dstPort === port : looksLikeBmp(f.data)
+    port !== undefined ? f.srcPort === port || f.dstPort === port : startsBmp(f)
   );
   return { path, kind: "pcap", flows, skipped: result.skipped };
 }

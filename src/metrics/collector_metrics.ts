@@ -17,7 +17,7 @@
 import { familyKey, familyName } from "../bgp/constants.ts";
 import { forEachRoute } from "../bgp/routes.ts";
 import type { BmpMessage } from "../bmp/message.ts";
-import { BMP_MESSAGE_NAMES } from "../bmp/constants.ts";
+import { BMP_MESSAGE_NAMES, PEER_TYPE_NAMES } from "../bmp/constants.ts";
 import type { MessageSink, RouterConnection } from "../collector/server.ts";
 import type { DecodeError } from "../wire/errors.ts";
 import { type CounterChild, Registry, SECONDS_BUCKETS } from "./registry.ts";
@@ -83,6 +83,12 @@ export class CollectorMetrics {
     "bmpmon_decode_errors_total",
     "BMP messages that could not be decoded, by DecodeError code.",
     ["code"],
+  );
+  readonly recoveries = this.#r.counter(
+    "bmpmon_decode_recoveries_total",
+    "UPDATEs decoded through a sender-quirk recovery (path IDs against the negotiated " +
+      "Add-Path, AS_PATH or AGGREGATOR ASN size), by router address, peer and cause.",
+    ["router", "peer_type", "peer", "rd", "cause"],
   );
   readonly sessions = this.#r.gauge("bmpmon_router_sessions", "Router connections open now.");
   readonly sessionsTotal = this.#r.counter(
@@ -243,6 +249,26 @@ export class CollectorMetrics {
     c[withdrawn ? 1 : 0].value++;
   };
 
+  /**
+   * Counts the recoveries of one Route Monitoring message: once per cause. Series exist
+   * only for peers that needed one, so the label set stays as small as the quirky peers.
+   */
+  countRecoveries(router: RouterConnection, m: BmpMessage & { kind: "route_monitoring" }): void {
+    let seen = "";
+    for (const p of m.update.problems) {
+      if (p.action !== "recovered" || !p.cause || seen.includes(p.cause)) continue;
+      seen += p.cause + " ";
+      const h = m.peer;
+      this.recoveries.labels(
+        router.remoteAddress,
+        PEER_TYPE_NAMES[h.peerType] ?? String(h.peerType),
+        h.address,
+        h.rd ?? "",
+        p.cause,
+      ).inc();
+    }
+  }
+
   /** A sink that counts each call, then passes it on to `inner`. */
   sink(inner: MessageSink): MessageSink {
     return new MetricsSink(this, inner, this.#live, (n) => this.#closedBytes += n);
@@ -264,6 +290,9 @@ class MetricsSink implements MessageSink {
 
   write(router: RouterConnection, m: BmpMessage, raw: Uint8Array): void | Promise<void> {
     this.metrics.count(m);
+    if (m.kind === "route_monitoring" && m.update.problems.length) {
+      this.metrics.countRecoveries(router, m);
+    }
     return this.inner.write(router, m, raw);
   }
 

@@ -16,7 +16,7 @@
  * can be replayed without the ones before it.
  *
  * After a crash, {@linkcode SpoolSink.recover} replays the spool from its oldest record:
- * the store skips what it had committed (src/store/writer.ts), and connections that were
+ * the store skips what it had committed (src/store/spool_marks.ts), and connections that were
  * open are closed (their peers down, their routes withdrawn) before routers reconnect.
  *
  * @module
@@ -27,7 +27,7 @@ import { BmpSession } from "../bmp/session.ts";
 import { type MessageSink, RouterConnection } from "../collector/server.ts";
 import type { StoreSink } from "../collector/store_sink.ts";
 import { within } from "../store/retry.ts";
-import type { StoreWriter } from "../store/writer.ts";
+import type { SpoolMarks } from "../store/spool_marks.ts";
 import { type DecodeError, toDecodeError } from "../wire/errors.ts";
 import { RecordType, type SpoolCursor, type SpoolLog, type SpoolRecord } from "./log.ts";
 
@@ -85,7 +85,8 @@ const PEER_UP = 3;
 export class SpoolSink implements MessageSink {
   readonly #spool: SpoolLog;
   readonly #store: StoreSink;
-  readonly #writer: StoreWriter;
+  /** What the store has committed and still holds (the `StoreWriter`). */
+  readonly #marks: SpoolMarks;
   readonly #maxBytes: number;
   readonly #now: () => number;
   readonly #log: NonNullable<SpoolSinkOptions["log"]>;
@@ -102,10 +103,10 @@ export class SpoolSink implements MessageSink {
   #drained = 0;
   readonly #timer: ReturnType<typeof setInterval>;
 
-  constructor(spool: SpoolLog, store: StoreSink, writer: StoreWriter, opts: SpoolSinkOptions = {}) {
+  constructor(spool: SpoolLog, store: StoreSink, marks: SpoolMarks, opts: SpoolSinkOptions = {}) {
     this.#spool = spool;
     this.#store = store;
-    this.#writer = writer;
+    this.#marks = marks;
     this.#maxBytes = opts.maxBytes ?? 1 << 30;
     this.#now = opts.now ?? Date.now;
     this.#log = opts.log ?? (() => {});
@@ -122,7 +123,7 @@ export class SpoolSink implements MessageSink {
       bytes: this.#spool.bytes,
       segments: this.#spool.segments,
       backlog: this.#mode === "spooling" ? this.#spool.nextSeq - this.#drainNext : 0,
-      outageSince: this.#writer.outageSince,
+      outageSince: this.#marks.outageSince,
       episodes: this.#episodes,
       drained: this.#drained,
     };
@@ -136,7 +137,7 @@ export class SpoolSink implements MessageSink {
    */
   recover(): { records: number; closed: number } {
     // Numbering goes on past anything the database has seen (a spool deleted by hand).
-    this.#spool.advanceTo(this.#writer.spoolMark + 1);
+    this.#spool.advanceTo(this.#marks.spoolMark + 1);
     const open = new Set<number>();
     let records = 0;
     const c = this.#spool.cursor();
@@ -177,7 +178,7 @@ export class SpoolSink implements MessageSink {
     };
     this.#conns.set(id, c);
     this.#connOf.set(router.id, id);
-    if (this.#mode === "inline" && this.#writer.healthy) {
+    if (this.#mode === "inline" && this.#marks.healthy) {
       c.registering = this.#store.routerUp(router);
       try {
         await c.registering;
@@ -246,7 +247,7 @@ export class SpoolSink implements MessageSink {
   close(applied: boolean): void {
     clearInterval(this.#timer);
     this.#cursor?.close();
-    if (applied && this.#mode === "inline" && this.#writer.lowestPending() === Infinity) {
+    if (applied && this.#mode === "inline" && this.#marks.lowestPending() === Infinity) {
       this.#spool.clear();
     }
     this.#spool.close();
@@ -267,7 +268,7 @@ export class SpoolSink implements MessageSink {
 
   #tick(): void {
     const handed = this.#mode === "spooling" ? this.#drainNext : this.#spool.nextSeq;
-    this.#spool.deleteBefore(Math.min(handed, this.#writer.lowestPending()));
+    this.#spool.deleteBefore(Math.min(handed, this.#marks.lowestPending()));
     if (this.#full && this.#spool.bytes <= this.#maxBytes) {
       this.#full.resolve();
       this.#full = undefined;
@@ -294,7 +295,7 @@ export class SpoolSink implements MessageSink {
       const r = cursor.next();
       if (!r) break;
       this.#drainNext = r.seq;
-      outage ||= !this.#writer.healthy;
+      outage ||= !this.#marks.healthy;
       try {
         await this.#apply(r);
       } catch (e) {

@@ -80,6 +80,7 @@ export const ATTR_COLUMNS = [
   "pmsi_tunnel",
   "unknown_attrs",
   "problems",
+  "prefix_sid",
 ] as const;
 
 /** Writes one `path_attrs` row. */
@@ -90,7 +91,7 @@ export function encodeAttrs(b: CopyBuffer, r: AttrRow): void {
     .bool(a.atomicAggregate).int(a.aggregatorAsn).raw(a.aggregatorAddress)
     .textArray(a.communities).textArray(a.extCommunities).textArray(a.largeCommunities)
     .raw(a.originatorId).textArray(a.clusterList).int(a.otc).raw(a.aigp).json(a.pmsiTunnel)
-    .json(a.unknown).json(a.problems);
+    .json(a.unknown).json(a.problems).json(a.prefixSid);
   b.end();
 }
 

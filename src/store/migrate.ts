@@ -51,7 +51,12 @@ export const TIME_TABLES = [
 
 const COMPRESSED_TABLES = ["route_history", "stats_reports", "peer_events"] as const;
 
-function checkInterval(name: string, v: string): string {
+/**
+ * `v` trimmed, if it is an interval such as "5 years".
+ *
+ * @throws {RangeError} otherwise
+ */
+export function checkInterval(name: string, v: string): string {
   if (!INTERVAL.test(v)) {
     throw new RangeError(`Cannot use ${name}: "${v}" is not an interval like "5 years"`);
   }
@@ -121,7 +126,16 @@ export async function migrate(
     applied_at timestamptz NOT NULL DEFAULT now()
   )`);
   const want = opts.timescaledb ?? "auto";
-  const timescaledb = want === false ? false : await detectTimescale(db);
+  // Tables partitioned natively (0007, a database first set up without TimescaleDB) cannot
+  // become hypertables: such a database goes on without TimescaleDB.
+  const native = await rows(
+    db,
+    "SELECT 1 FROM pg_class WHERE oid = to_regclass('route_history') AND relkind = 'p'",
+  );
+  if (want === true && native.length > 0) {
+    throw new Error("Cannot migrate: route_history is natively partitioned, not a hypertable");
+  }
+  const timescaledb = want === false || native.length > 0 ? false : await detectTimescale(db);
   if (want === true && !timescaledb) {
     throw new Error("Cannot migrate: the timescaledb extension is not available");
   }
@@ -174,27 +188,4 @@ async function setPolicies(db: MigrationDb, retention: string, compressAfter: st
     );
   }
   if (stmts.length > 0) await db.unsafe(stmts.join(";\n"));
-}
-
-/**
- * Deletes history, events and statistics older than `retention`: the retention job
- * the collector runs when TimescaleDB is not there (TimescaleDB drops whole chunks).
- *
- * @returns rows deleted per table
- */
-export async function applyRetention(
-  db: MigrationDb,
-  retention = "5 years",
-): Promise<Record<string, number>> {
-  const age = checkInterval("retention", retention);
-  const out: Record<string, number> = {};
-  for (const t of TIME_TABLES) {
-    const r = await rows(
-      db,
-      `WITH d AS (DELETE FROM ${t} WHERE time < now() - INTERVAL ${quote(age)} RETURNING 1)
-       SELECT count(*)::int AS n FROM d`,
-    );
-    out[t] = Number(r[0]?.n ?? 0);
-  }
-  return out;
 }

@@ -77,3 +77,71 @@ export function within<T>(p: Promise<T>, ms: number, otherwise: T): Promise<T> {
     throw e;
   });
 }
+
+/** Longest a write may take before it counts as lost with its connection (then retried). */
+export const ATTEMPT_MS = 60_000;
+
+/**
+ * Runs database writes until they succeed, and tracks the outage while any of them waits
+ * to be retried (what the spool looks at to decide between inline writes and spooling).
+ *
+ * @example
+ * ```ts
+ * import { Retrier } from "./retry.ts";
+ * const retry = new Retrier();
+ * const n = await retry.run(() => Promise.resolve(1));
+ * if (n !== 1 || !retry.healthy || retry.outageSince !== undefined) throw new Error();
+ * ```
+ */
+export class Retrier {
+  /** Writes waiting to be retried. */
+  #retrying = 0;
+  #outageSince?: number;
+  readonly #onError?: (e: unknown) => void;
+
+  /** @param onError called with the first retryable error of each write */
+  constructor(onError?: (e: unknown) => void) {
+    this.#onError = onError;
+  }
+
+  /** False while writes fail for want of a database and wait to be retried. */
+  get healthy(): boolean {
+    return this.#retrying === 0;
+  }
+
+  /** When the current database outage began (ms since epoch), or undefined. */
+  get outageSince(): number | undefined {
+    return this.#outageSince;
+  }
+
+  /**
+   * Runs `fn` until it succeeds or fails for a reason other than a lost database (then
+   * throws); each attempt gets {@linkcode ATTEMPT_MS}.
+   *
+   * @param fn one attempt; `attempt` is 0 the first time
+   * @returns what `fn` returned
+   */
+  async run<T>(fn: (attempt: number) => Promise<T>): Promise<T> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        const r = await withDeadline(fn(attempt), ATTEMPT_MS, "database write");
+        if (attempt > 0) this.#recovered();
+        return r;
+      } catch (e) {
+        if (!isRetryable(e)) {
+          if (attempt > 0) this.#recovered();
+          throw e;
+        }
+        if (attempt === 0) {
+          if (this.#retrying++ === 0) this.#outageSince = Date.now();
+          this.#onError?.(e);
+        }
+        await new Promise((r) => setTimeout(r, backoffMs(attempt)));
+      }
+    }
+  }
+
+  #recovered(): void {
+    if (--this.#retrying === 0) this.#outageSince = undefined;
+  }
+}

@@ -4,14 +4,16 @@
  * the rows of statistics, peer events, router events and route mirroring.
  *
  * Pure functions: they take the ids the store gave the router and the peer and touch
- * no database. RFC 7606 §2: the announcements of an UPDATE with `treatAsWithdraw` set
- * become withdrawals that keep a reference to the faulty attribute set.
+ * no database. RFC 7606 §2: in a pre-policy Adj-RIB-In, the announcements of an UPDATE
+ * with `treatAsWithdraw` set become withdrawals that keep a reference to the faulty
+ * attribute set; views of routes the router holds keep them (`reportsHeldRoutes`).
  *
  * @module
  */
 
 import { asPathText, flattenAsPath, originAs, pathLength } from "../bgp/attributes/as_path.ts";
 import { communityText, largeCommunityText } from "../bgp/attributes/communities.ts";
+import { AttrType } from "../bgp/constants.ts";
 import { evpnRouteKey } from "../bgp/nlri/evpn.ts";
 import type { EvpnRoute, Nlri } from "../bgp/nlri/types.ts";
 import { forEachRoute } from "../bgp/routes.ts";
@@ -65,6 +67,8 @@ export interface AttrColumns {
   otc: number | null;
   aigp: string | null;
   pmsiTunnel: unknown;
+  /** BGP Prefix-SID (RFC 8669, RFC 9252), as decoded. */
+  prefixSid: unknown;
   /** Attributes without a decoder (type, flags, value hex). */
   unknown: unknown;
   /** RFC 7606 problems of the UPDATE. */
@@ -244,6 +248,8 @@ export function attrRow(
   optJson(h, a.pmsiTunnel);
   optJson(h, a.unknown);
   optJson(h, problems.length ? problems : null);
+  // Hashed only when present, so that sets without one keep the ids they had before.
+  if (a.prefixSid) optJson(h, a.prefixSid);
   return {
     id: h.digest(),
     originAs: originAs(a.asPath) ?? null,
@@ -276,6 +282,7 @@ export function attrColumns(r: AttrRow): AttrColumns {
     otc: a.otc ?? null,
     aigp: a.aigp === undefined ? null : String(a.aigp),
     pmsiTunnel: a.pmsiTunnel ?? null,
+    prefixSid: a.prefixSid ?? null,
     unknown: a.unknown ?? null,
     problems: r.problems,
   };
@@ -293,9 +300,31 @@ export interface RouteRowsOptions {
 }
 
 /**
+ * Whether a RIB view reports routes the router holds rather than UPDATEs it received:
+ * post-policy Adj-RIB-In (L flag), Adj-RIB-Out (O flag, RFC 8671) and Loc-RIB (peer type
+ * 3, RFC 9069). RFC 7606 tells a receiving speaker what to do with a faulty UPDATE; in
+ * these views treat-as-withdraw would make the stored RIB disagree with the router's.
+ *
+ * @param h the per-peer header of the message
+ * @returns false for a pre-policy Adj-RIB-In, the only view where the router itself
+ *   would have withdrawn
+ *
+ * @example
+ * ```ts ignore
+ * if (reportsHeldRoutes(message.peer)) keepFaultyRoutes();
+ * ```
+ */
+export function reportsHeldRoutes(h: PerPeerHeader): boolean {
+  return h.peerType === PeerType.LocRibInstance || h.postPolicy || h.adjRibOut;
+}
+
+/**
  * One row per NLRI of a Route Monitoring message, in the order of `forEachRoute`
  * (withdrawals first). Announcements of an UPDATE marked `treatAsWithdraw` (RFC 7606)
- * become withdrawals that keep the attribute set.
+ * become withdrawals that keep the attribute set in a pre-policy Adj-RIB-In; in views
+ * that report held routes ({@linkcode reportsHeldRoutes}) they stay announcements, the
+ * faulty attribute absent and the problems in the set. A repeated MP_REACH_NLRI leaves
+ * which routes the router meant unknown, so its routes are withdrawn in every view.
  *
  * @param m the decoded message
  * @param routerId the router's id in the store
@@ -316,7 +345,14 @@ export function routeRows(
   const out: RouteRow[] = [];
   const time = peerTime(m.peer, opts.nowMs);
   const u = m.update;
-  const asWithdraw = u.treatAsWithdraw === true;
+  const faulty = u.treatAsWithdraw === true;
+  const asWithdraw = faulty && !reportsHeldRoutes(m.peer);
+  // A repeated MP_REACH_NLRI (RFC 7606 §3.g): which copy the router meant is unknown, so
+  // the kept first copy's routes are not taken as held. One that failed has no rows at all.
+  const doubtful = faulty && !asWithdraw && u.attributes.mpReach &&
+      u.problems.some((p) => p.action === "session-reset" && p.attribute === AttrType.MpReachNlri)
+    ? new Set(u.attributes.mpReach.nlri)
+    : null;
   let attrs: AttrRow | null = null;
   let attrsHop: string | undefined;
   forEachRoute(u, (afi, safi, withdrawn, n, nextHop) => {
@@ -340,7 +376,7 @@ export function routeRows(
       routeKey: evpn ? evpnRouteKey(evpn) : n.prefix,
       pathId: n.pathId ?? 0,
       labels: n.labels ?? evpn?.labels ?? null,
-      withdrawn: withdrawn || asWithdraw,
+      withdrawn: withdrawn || asWithdraw || (doubtful !== null && doubtful.has(n)),
       attrs: row,
       evpn,
     });

@@ -188,7 +188,7 @@ Deno.test("decodeUpdate() reads VPN next hops with a (zero) RD (RFC 4364 §4.3.2
   });
   assertMatch(v4.attributes.mpReach, {
     nextHop: "192.0.2.254",
-    nlri: [{ prefix: "10.0.0.0/8", rd: "65000:1", labels: [16] }],
+    nlri: [{ prefix: "10.0.0.0/8", rd: "0:65000:1", labels: [16] }],
   });
   const v6 = decode({
     attrs: [origin(0), asPath([1]), mpReach(2, 128, [...rd0(0, 0), ...ip6("2001:db8::fe")], [])],

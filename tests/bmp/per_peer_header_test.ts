@@ -44,7 +44,7 @@ Deno.test("decodePerPeerHeader() reads the L, A and O flags (RFC 7854 §4.2, RFC
 
 Deno.test("decodePerPeerHeader() reads the peer distinguisher of an RD instance peer", () => {
   const h = decode({ type: 1, rd: rd0(65000, 7) });
-  assertEquals([h.peerType, h.rd, h.key], [1, "65000:7", "1|65000:7|192.0.2.2"]);
+  assertEquals([h.peerType, h.rd, h.key], [1, "0:65000:7", "1|0:65000:7|192.0.2.2"]);
 });
 
 Deno.test("decodePerPeerHeader() reads the F flag of a Loc-RIB peer, not V (RFC 9069 §4.2)", () => {

@@ -1,3 +1,4 @@
+import { writePcap } from "../../src/io/pcap_write.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { fixture } from "../_data.ts";
 
@@ -37,6 +38,7 @@ Deno.test("bmpmon decode --summary --json prints exactly the documented object",
       route_mirroring: 0,
     },
     errors: 0,
+    framing: { resyncs: 0, skipped_bytes: 0, flows: [] },
     families: {
       ipv4_unicast: {
         announced: 800 + 755 + 755,
@@ -91,4 +93,69 @@ Deno.test("bmpmon decode names a missing file and exits 1", async () => {
   const r = await bmpmon("decode", "/nonexistent/x.bmp");
   assertEquals(r.code, 1);
   assert(r.stderr.includes("/nonexistent/x.bmp"), r.stderr);
+});
+
+/** GoBGP's session as 1,448-byte segments, segment 136 not captured (issue 10). */
+async function brokenPcap(): Promise<{ path: string; skipped: number; resumeAt: number }> {
+  const raw = await Deno.readFile(fixture("gobgp-frr-lab/gobgp-3.10-all-1k.bmp"));
+  const lo = 136 * 1448;
+  const hi = lo + 1448;
+  const packets = [];
+  for (let o = 0; o < raw.length; o += 1448) {
+    if (o === lo) continue;
+    const payload = raw.subarray(o, o + 1448);
+    packets.push({ src: "192.0.2.1", srcPort: 40000, dst: "192.0.2.2", dstPort: 1790, payload });
+  }
+  const pcap = writePcap(packets);
+  // writePcap numbers segments contiguously: open the hole by moving later ones on.
+  const v = new DataView(pcap.buffer);
+  for (let off = 24, i = 0; off < pcap.length; off += 16 + v.getUint32(off + 8, true), i++) {
+    if (i >= 3 + 136) v.setUint32(off + 16 + 24, v.getUint32(off + 16 + 24) + 1448);
+  }
+  // The messages the cut touches, found by framing the original stream.
+  let first = -1;
+  let after = -1;
+  for (let o = 0; o < raw.length; o += new DataView(raw.buffer).getUint32(o + 1)) {
+    const end = o + new DataView(raw.buffer).getUint32(o + 1);
+    if (first < 0 && end > lo) first = o;
+    if (o >= hi) {
+      after = o;
+      break;
+    }
+  }
+  const path = await Deno.makeTempFile({ suffix: ".pcap" });
+  await Deno.writeFile(path, pcap);
+  return { path, skipped: after - 1448 - first, resumeAt: after - 1448 };
+}
+
+Deno.test("bmpmon decode reports a resynchronised flow in the summary and on stderr", async () => {
+  const { path, skipped, resumeAt } = await brokenPcap();
+  try {
+    const json = await bmpmon("decode", "--summary", "--json", path);
+    assertEquals(json.code, 0, json.stderr);
+    const s = JSON.parse(json.stdout);
+    assertEquals(s.framing, {
+      resyncs: 1,
+      skipped_bytes: skipped,
+      flows: [{ flow: `${path}#0`, resyncs: 1, skipped_bytes: skipped }],
+    });
+    assertEquals(s.errors, 1);
+    assertEquals(
+      json.stderr.trim(),
+      `bmpmon: warning: ${path} flow 0 (192.0.2.1:40000 > 192.0.2.2:1790): framing broke, 1 resyncs, ${skipped} bytes skipped`,
+    );
+    const table = await bmpmon("decode", "--summary", path);
+    assert(new RegExp(`^resyncs +1$`, "m").test(table.stdout), table.stdout);
+    assert(new RegExp(`^skipped bytes +${skipped}$`, "m").test(table.stdout), table.stdout);
+    assert(table.stdout.includes(`  ${path}#0: 1 resyncs, ${skipped} bytes skipped`));
+    const jsonl = await bmpmon("decode", path);
+    const errors = jsonl.stdout.trim().split("\n").map((l) => JSON.parse(l))
+      .filter((o) => o.kind === "error");
+    assertEquals(errors.map((e) => [e.framing, e.skipped, e.resume_offset]), [
+      [true, skipped, resumeAt],
+    ]);
+    assert(jsonl.stderr.includes("framing broke, 1 resyncs"), jsonl.stderr);
+  } finally {
+    await Deno.remove(path);
+  }
 });

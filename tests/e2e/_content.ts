@@ -51,8 +51,15 @@ export async function expectedContent(path: string): Promise<Content> {
       forEachRoute(m.update, (afi, safi, withdrawn, n) => {
         const k = `${view}|${familyName(afi, safi)}`;
         const c = counts[k] ??= { announced: 0, withdrawn: 0 };
-        // RFC 7606 treat-as-withdraw: the store keeps such announcements as withdrawals.
-        if (withdrawn || m.update.treatAsWithdraw) c.withdrawn++;
+        // RFC 7606 treat-as-withdraw: the store keeps such announcements as withdrawals in
+        // pre-policy Adj-RIB-In views only; post-policy, Loc-RIB and Adj-RIB-Out views report
+        // routes the router holds, kept as announcements (issue 10). This moves pmacct 205's
+        // 140 post-policy/Loc-RIB IPv4 routes without NEXT_HOP and its 2 VPNv4 routes with a
+        // malformed AS_PATH (one post-policy, one Loc-RIB) from withdrawn to announced. The
+        // store also withdraws the routes of a repeated MP_REACH_NLRI in every view: no
+        // capture has one (tests/captures/all_captures_test.ts lists every problem).
+        const held = m.peer.peerType === 3 || m.peer.postPolicy || m.peer.adjRibOut;
+        if (withdrawn || (m.update.treatAsWithdraw && !held)) c.withdrawn++;
         else c.announced++;
         history++;
         routes.add(`${i}|${view}|${afi}|${safi}|${routeKey(n)}`);

@@ -11,6 +11,7 @@ export type LabFamily = "ipv4_unicast" | "ipv6_unicast" | "l2vpn_evpn";
 /** EVPN fields of an injected route, as a decoder following RFC 7432 reads them. */
 export interface InjectedEvpn {
   routeType: 2 | 3 | 5;
+  /** RD as bmpmon prints it (`0:65002:10`); the CLI gets it without the type. */
   rd: string;
   ethernetTag: number;
   /** MAC (type 2). */
@@ -94,6 +95,15 @@ function unicast(
 
 const EVPN_NEXT_HOP = "192.0.2.254";
 
+/**
+ * Our typed RD text (`0:65002:10`) in the form GoBGP's CLI takes (`65002:10`): the CLI
+ * picks the type from the form, and every lab RD has a 2-byte ASN, so type 0.
+ */
+function gobgpRd(rd: string): string {
+  if (!rd.startsWith("0:")) throw new RangeError(`Cannot give GoBGP RD ${rd}: not type 0`);
+  return rd.slice(2);
+}
+
 function evpn(e: InjectedEvpn): InjectedRoute {
   const etag = ["etag", String(e.ethernetTag)];
   const labels = e.labels.length ? ["label", e.labels.map(cliLabel).join(",")] : [];
@@ -128,7 +138,7 @@ function evpn(e: InjectedEvpn): InjectedRoute {
     cli: [
       ...cli,
       "rd",
-      e.rd,
+      gobgpRd(e.rd),
       ...e.routeTargets.flatMap((rt) => ["rt", rt]),
       "nexthop",
       EVPN_NEXT_HOP,
@@ -168,7 +178,8 @@ export function labRoutes(): InjectedRoute[] {
       }),
     )
   );
-  const rt = (rd: string) => ({ rd, routeTargets: [rd] });
+  // Route target `65002:10` and RD type 0 `0:65002:10` (RFC 4364 §4.2) of one EVI.
+  const rt = (asnValue: string) => ({ rd: `0:${asnValue}`, routeTargets: [asnValue] });
   const mac = (n: number, ip: string, ethernetTag: number, label: number, rd: string) =>
     evpn({
       routeType: 2,
@@ -225,8 +236,8 @@ export function labWithdrawals(routes: readonly InjectedRoute[]): InjectedRoute[
     "198.51.100.1/32",
     "2001:db8:100::/48",
     "2001:db8:ffff::1/128",
-    "2|65002:10|100|02:00:00:00:00:02|10.50.0.2",
-    "5|65002:30|0|10.60.0.0/24",
+    "2|0:65002:10|100|02:00:00:00:00:02|10.50.0.2",
+    "5|0:65002:30|0|10.60.0.0/24",
   ]);
   return routes.filter((r) => keys.has(r.key));
 }

@@ -62,6 +62,25 @@ export function syntheticSeeds(): Uint8Array[] {
     rm(v4Pdu, { flags: 0x10 }),
     rm(v4Pdu, { type: 3, address: "0.0.0.0" }),
     rm(b.update({ withdrawn: [b.prefix("10.101.0.0/24", { pathId: 1 })] })),
+    // Sender quirks the decoder recovers from (issue 10), so mutations reach the retry:
+    // no path IDs where Add-Path was negotiated (VPNv4, IPv4), a 2-byte AS_PATH and a
+    // 6-byte AGGREGATOR in a 4-byte AS session.
+    rm(b.update({
+      attrs: [
+        ...attrs,
+        b.mpReach(1, 128, vpnNh, [b.prefix("10.1.0.0/16", { labels: [16], rd: b.rd0(65002, 1) })]),
+      ],
+    })),
+    rm(b.update({ attrs, nlri: [b.prefix("10.0.0.0/8")] })),
+    rm(b.update({
+      attrs: [
+        b.origin(0),
+        b.attr(2, [2, 1, 0xfd, 0xe8], 0x50),
+        b.nextHop("192.0.2.1"),
+        b.aggregator(65000, "192.0.2.7", false),
+      ],
+      nlri: [b.prefix("10.101.0.0/24", { pathId: 1 })],
+    })),
     rm(ll, { flags: 0x80, address: "2001:db8::2" }),
     rm(
       b.update({
@@ -118,7 +137,19 @@ export function syntheticSeeds(): Uint8Array[] {
           b.attr(26, [1, 0, 11, ...b.u64(1000n)]),
           b.attr(22, [0, 6, 0, 0x3e, 0x81, ...b.ip4("192.0.2.2")]),
           b.attr(99, [1, 2, 3], 0xe0),
-          b.attr(40, Array(300).fill(7)),
+          // BGP Prefix-SID: Label-Index, Originator SRGB, SRv6 L3 Service (pmacct test 400)
+          // and an unknown TLV 7 that takes it past 255 bytes (Extended Length).
+          b.attr(
+            40,
+            b.cat(
+              [1, 0, 7, 0, 0, 0, 0, 0, 0, 90],
+              [3, 0, 8, 0, 0, 0, 0x3e, 0x80, 0, 0x1f, 0x40],
+              b.fromHex(
+                "0500220001001e0020010db800910000000000000000000000003e00010006201010001030",
+              ),
+              [7, 0, 239, ...Array(239).fill(7)],
+            ),
+          ),
         ],
         nlri: [b.prefix("203.0.113.0/25"), b.prefix("203.0.113.128/25")],
       }),

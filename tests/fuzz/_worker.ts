@@ -49,6 +49,9 @@ export const KNOWN_CODES: ReadonlySet<string> = new Set([
 /** Fixed reasons of `UpdateProblem` (src/bgp/update.ts). */
 const PROBLEM_REASON =
   /^(attribute \d+: Cannot (decode|read) |attribute header crosses the attribute list end$|attribute \d+ length \d+ crosses the attribute list end$|attribute \d+ repeated$|(ORIGIN|AS_PATH|NEXT_HOP) missing$)/;
+/** The reasons of sender-quirk recoveries (`src/bmp/quirk_recovery.ts`). */
+const RECOVERED_REASON =
+  /^((MP_REACH_NLRI|MP_UNREACH_NLRI|IPv4 NLRI fields) \d+\/\d+ decoded with(out)? path IDs, against the negotiated Add-Path|(AS_PATH|AGGREGATOR) decoded with [24]-byte ASNs in a [24]-byte AS session)$/;
 /** A foreign exception's message that could pass for one of ours. */
 const FOREIGN = /Cannot read propert|Cannot set propert|is not a function|is not iterable/;
 
@@ -164,10 +167,15 @@ export function checkMessage(m: BmpMessage, stats?: FuzzStats): { json: string }
   for (const u of updates) {
     for (const p of u.problems) {
       if (stats) add(stats.problems, p.action);
-      if (!PROBLEM_REASON.test(p.reason) || FOREIGN.test(p.reason)) {
+      const fixed = p.action === "recovered" ? RECOVERED_REASON : PROBLEM_REASON;
+      if (!fixed.test(p.reason) || FOREIGN.test(p.reason)) {
         return { reason: `UPDATE problem without a fixed reason: ${p.reason}` };
       }
       if (!Number.isInteger(p.offset)) return { reason: `UPDATE problem offset ${p.offset}` };
+    }
+    // A recovery is the weakest action: alone it never withdraws the routes.
+    if (u.treatAsWithdraw && u.problems.every((p) => p.action === "recovered")) {
+      return { reason: "UPDATE treated as withdrawn for a recovery only" };
     }
   }
   if (m.kind === "route_mirroring") {

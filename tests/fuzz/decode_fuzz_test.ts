@@ -258,7 +258,9 @@ Deno.test("syntheticSeeds() and the bundled corpus decode without errors; every 
         const c = checkMessage(msg);
         assert(!("reason" in c), `${s.name}: ${"reason" in c && c.reason}`);
         if (s.name === "synthetic" && msg.kind === "route_monitoring") {
-          assertEquals(msg.update.problems, [], `synthetic ${msg.offset}`);
+          // The quirk seeds (issue 10) decode through a recovery, flagged and nothing else.
+          const faults = msg.update.problems.filter((p) => p.action !== "recovered");
+          assertEquals(faults, [], `synthetic ${msg.offset}`);
         }
       } catch (e) {
         assert(e instanceof DecodeError, String(e));

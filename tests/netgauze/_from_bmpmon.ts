@@ -98,10 +98,10 @@ function update(u: BgpUpdate): NUpdate {
       nlri: a.mpUnreach.nlri.map(nlri),
     };
   }
-  // Attributes we keep raw: Prefix-SID is only compared as present (NetGauze decodes it).
+  attrs.prefixSid = a.prefixSid;
   if (a.unknown?.length) {
     attrs.raw = {};
-    for (const r of a.unknown) attrs.raw[r.type] = r.type === 40 ? "present" : r.value;
+    for (const r of a.unknown) attrs.raw[r.type] = r.value;
   }
   return {
     withdrawn: u.withdrawn.map(nlri),

@@ -43,12 +43,13 @@ function family(name: string): [number, number] {
   return ADDRESS_TYPES[name] ?? unmapped("address type", name);
 }
 
+/** A NetGauze RD in our typed form, `type:administrator:assigned` (RFC 4364 §4.2). */
 function rd(v: J): string | null {
   if (v === null) return null;
   const [k, x] = variant(v, "RD");
-  if (k === "As2Administrator") return `${x.asn2}:${x.number}`;
-  if (k === "Ipv4Administrator") return `${x.ip}:${x.number}`;
-  if (k === "As4Administrator") return `${x.asn4}:${x.number}`;
+  if (k === "As2Administrator") return `0:${x.asn2}:${x.number}`;
+  if (k === "Ipv4Administrator") return `1:${x.ip}:${x.number}`;
+  if (k === "As4Administrator") return `2:${x.asn4}:${x.number}`;
   return unmapped("RD", k);
 }
 
@@ -206,8 +207,40 @@ const SEGMENT_TYPES: Record<string, number> = {
   AsConfedSet: 4,
 };
 
-/** NetGauze attributes we keep raw, compared as present only: name → type code. */
-const PRESENT_ONLY: Record<string, number> = { PrefixSegmentIdentifier: 40 };
+/** A NetGauze Prefix-SID in our `PrefixSid` form (only the TLVs its captures have). */
+function prefixSid(v: J): unknown {
+  const out: Record<string, unknown> = {};
+  for (const t of v.tlvs) {
+    const [k, s] = variant(t, "Prefix-SID TLV");
+    const key = { SRv6ServiceL3: "srv6L3Service", SRv6ServiceL2: "srv6L2Service" }[k as string];
+    if (key === undefined) unmapped("Prefix-SID TLV", k);
+    out[key] = {
+      sidInformation: s.subtlvs.map((sub: J) => {
+        const [sk, i] = variant(sub, "SRv6 Service Sub-TLV");
+        if (sk !== "SRv6SIDInformation") unmapped("SRv6 Service Sub-TLV", sk);
+        const info: Record<string, unknown> = {
+          sid: i.sid,
+          flags: i.service_sid_flags,
+          endpointBehavior: i.endpoint_behaviour,
+        };
+        for (const ss of i.subsubtlvs) {
+          const [ssk, st] = variant(ss, "SRv6 Service Data Sub-Sub-TLV");
+          if (ssk !== "SRv6SIDStructure") unmapped("SRv6 Service Data Sub-Sub-TLV", ssk);
+          info.structure = {
+            locatorBlockLength: st.locator_block_len,
+            locatorNodeLength: st.locator_node_len,
+            functionLength: st.function_len,
+            argumentLength: st.arg_len,
+            transpositionLength: st.transposition_len,
+            transpositionOffset: st.transposition_offset,
+          };
+        }
+        return info;
+      }),
+    };
+  }
+  return out;
+}
 
 function attributes(list: J[]): NAttrs {
   const a: NAttrs = {};
@@ -268,9 +301,11 @@ function attributes(list: J[]): NAttrs {
       case "UnknownAttribute":
         (a.raw ??= {})[v.code] = hexOf(v.value);
         break;
+      case "PrefixSegmentIdentifier":
+        a.prefixSid = prefixSid(v);
+        break;
       default:
-        if (PRESENT_ONLY[k] === undefined) unmapped("path attribute", k);
-        (a.raw ??= {})[PRESENT_ONLY[k]] = "present";
+        unmapped("path attribute", k);
     }
   }
   return a;

@@ -65,6 +65,8 @@ export interface NAttrs {
     nlri: NNlri[];
   };
   mpUnreach?: { afi: number; safi: number; nlri: NNlri[] };
+  /** BGP Prefix-SID in our form (`PrefixSid`, src/bgp/attributes/prefix_sid.ts). */
+  prefixSid?: unknown;
   raw?: Record<string, string>;
 }
 

@@ -1,10 +1,14 @@
 import { assert, assertEquals } from "../_assert.ts";
-import { migrate } from "../../src/store/migrate.ts";
+import { migrate, migrationFiles } from "../../src/store/migrate.ts";
 import { dbTest } from "./_db.ts";
+
+/** Every migration file but the TimescaleDB one (skipped without the extension). */
+const PLAIN = (await migrationFiles(new URL("../../migrations/", import.meta.url)))
+  .filter((f) => f !== "0003_timescaledb.sql");
 
 dbTest("migrate() applies every file once and a second run changes nothing", async (sql) => {
   const first = await migrate(sql, { timescaledb: false });
-  assertEquals(first.applied, ["0001_core.sql", "0002_views.sql", "0004_spool.sql"]);
+  assertEquals(first.applied, PLAIN);
   assertEquals(first.skipped, ["0003_timescaledb.sql"]);
   const tables = await sql`SELECT count(*)::int AS n FROM information_schema.tables
     WHERE table_schema = 'public'`;
@@ -15,7 +19,7 @@ dbTest("migrate() applies every file once and a second run changes nothing", asy
     WHERE table_schema = 'public'`;
   assertEquals(again[0].n, tables[0].n);
   const recorded = await sql`SELECT name FROM schema_migrations ORDER BY name`;
-  assertEquals(recorded.map((r) => r.name), ["0001_core.sql", "0002_views.sql", "0004_spool.sql"]);
+  assertEquals(recorded.map((r) => r.name), PLAIN);
   for (
     const v of [
       "v_routes",
@@ -34,8 +38,10 @@ dbTest("migrate() applies every file once and a second run changes nothing", asy
 
 dbTest("migrate() re-applies the files itself when they are run again by hand", async (sql) => {
   await migrate(sql, { timescaledb: false });
-  // Every statement is idempotent: a file half-applied by hand can be run again.
-  for (const f of ["0001_core.sql", "0002_views.sql", "0004_spool.sql"]) {
+  // Every statement is idempotent: a file half-applied by hand can be run again. Except
+  // 0002 once 0006 is applied: 0006 adds a column to 0002's v_routes and v_route_history
+  // and PostgreSQL cannot drop view columns, so 0006 is the file to re-run for them.
+  for (const f of PLAIN.filter((f) => f !== "0002_views.sql")) {
     await sql.unsafe(await Deno.readTextFile(new URL(`../../migrations/${f}`, import.meta.url)));
   }
 });

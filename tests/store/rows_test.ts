@@ -63,14 +63,19 @@ Deno.test("routeRows() makes one row per NLRI, withdrawals first, sharing the at
 });
 
 Deno.test("routeRows() stores announcements of a treat-as-withdraw UPDATE as withdrawals", () => {
+  // A pre-policy Adj-RIB-In: `peer` is post-policy, whose faulty routes the store now keeps
+  // (issue 10, tests/store/held_routes_test.ts).
   const rows = routeRows(
-    message({
-      withdrawn: [],
-      nlri: [{ prefix: "10.0.0.0/8" }],
-      attributes: { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: "192.0.2.1" },
-      problems: [{ action: "treat-as-withdraw", attribute: 8, offset: 3, reason: "bad" }],
-      treatAsWithdraw: true,
-    }),
+    {
+      ...message({
+        withdrawn: [],
+        nlri: [{ prefix: "10.0.0.0/8" }],
+        attributes: { origin: 0, asPath: [{ type: 2, asns: [65002] }], nextHop: "192.0.2.1" },
+        problems: [{ action: "treat-as-withdraw", attribute: 8, offset: 3, reason: "bad" }],
+        treatAsWithdraw: true,
+      }),
+      peer: { ...peer, flags: 0, postPolicy: false },
+    },
     1,
     1,
   );
@@ -83,14 +88,14 @@ Deno.test("routeRows() stores announcements of a treat-as-withdraw UPDATE as wit
 Deno.test("routeRows() gives EVPN rows their fields, key and prefix", () => {
   const t2 = {
     routeType: 2,
-    rd: "65000:1",
+    rd: "0:65000:1",
     esi: "00:00:00:00:00:00:00:00:00:00",
     ethernetTag: 0,
     mac: "aa:bb:cc:dd:ee:ff",
     ip: "10.0.0.1",
     labels: [100],
   };
-  const t3 = { routeType: 3, rd: "65000:1", ethernetTag: 0, ip: "192.0.2.1" };
+  const t3 = { routeType: 3, rd: "0:65000:1", ethernetTag: 0, ip: "192.0.2.1" };
   const rows = routeRows(
     message({
       withdrawn: [],
@@ -103,8 +108,8 @@ Deno.test("routeRows() gives EVPN rows their fields, key and prefix", () => {
           safi: 70,
           nextHop: "192.0.2.1",
           nlri: [
-            { prefix: "10.0.0.1/32", rd: "65000:1", evpn: t2 },
-            { prefix: "", rd: "65000:1", evpn: t3 },
+            { prefix: "10.0.0.1/32", rd: "0:65000:1", evpn: t2 },
+            { prefix: "", rd: "0:65000:1", evpn: t3 },
           ],
         },
       },
@@ -114,10 +119,10 @@ Deno.test("routeRows() gives EVPN rows their fields, key and prefix", () => {
     1,
   );
   assertEquals(rows.map((r) => [r.afi, r.safi, r.rd, r.prefix, r.labels]), [
-    [25, 70, "65000:1", "10.0.0.1/32", [100]],
-    [25, 70, "65000:1", null, null],
+    [25, 70, "0:65000:1", "10.0.0.1/32", [100]],
+    [25, 70, "0:65000:1", null, null],
   ]);
-  assertEquals(rows[0].routeKey, "2|65000:1|0|aa:bb:cc:dd:ee:ff|10.0.0.1");
+  assertEquals(rows[0].routeKey, "2|0:65000:1|0|aa:bb:cc:dd:ee:ff|10.0.0.1");
   const b = new CopyBuffer(16);
   encodeRoute(b, rows[0]);
   assertEquals(

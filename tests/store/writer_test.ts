@@ -64,7 +64,10 @@ function expected(messages: BmpMessage[]): Expected {
     const v = view(m.peer, m.peer.postPolicy, m.peer.adjRibOut);
     const peer = `${m.peer.peerType}|${m.peer.rd ?? ""}|${m.peer.address}`;
     forEachRoute(m.update, (afi, safi, withdrawn, n) => {
-      const w = withdrawn || m.update.treatAsWithdraw === true;
+      // Treat-as-withdraw in pre-policy Adj-RIB-In views only (issue 10); the lab captures
+      // have no RFC 7606 problem, so their counts are the same under the old rule.
+      const held = m.peer.peerType === 3 || m.peer.postPolicy || m.peer.adjRibOut;
+      const w = withdrawn || (m.update.treatAsWithdraw === true && !held);
       const fam = `${v}|${afi}|${safi}`;
       const c = history.get(fam) ?? [0, 0];
       c[w ? 1 : 0]++;

@@ -383,3 +383,38 @@ export function firstDifferingMessages(cmp: Comparison, keys: string[], max = 5)
   }
   return out;
 }
+
+/**
+ * Runs tshark's BMP dissector over `packets` and returns the values of `fields` (`-T
+ * fields`, every occurrence) for each packet that carries a whole BMP message, in packet
+ * order: one entry per message of {@linkcode frameCapture}'s packets.
+ *
+ * @throws Error if tshark fails
+ */
+export async function tsharkFields(
+  packets: PcapPacket[],
+  fields: readonly string[],
+): Promise<Record<string, string[]>[]> {
+  const pcap = await Deno.makeTempFile({ prefix: "bmpmon-tshark-", suffix: ".pcap" });
+  const all = ["tcp.len", "tcp.reassembled_in", ...fields];
+  try {
+    await Deno.writeFile(pcap, writePcap(packets));
+    const args = ["-n", "-r", pcap, "-d", `tcp.port==${BMP_PORT},bmp`];
+    args.push("-o", "gui.max_tree_depth:5000", "-T", "fields", "-E", "occurrence=a");
+    args.push("-E", "aggregator=|", ...all.flatMap((f) => ["-e", f]));
+    const out = await new Deno.Command("tshark", { args, stdout: "piped", stderr: "piped" })
+      .output();
+    if (!out.success) throw new Error(`tshark failed: ${new TextDecoder().decode(out.stderr)}`);
+    const rows: Record<string, string[]>[] = [];
+    for (const line of new TextDecoder().decode(out.stdout).split("\n")) {
+      if (line === "") continue;
+      const col = line.split("\t").map(values);
+      // Handshake packets, and the first segments of a message split over several.
+      if (Number(col[0][0] ?? 0) === 0 || col[1].length > 0) continue;
+      rows.push(Object.fromEntries(fields.map((f, i) => [f, col[i + 2]])));
+    }
+    return rows;
+  } finally {
+    await Deno.remove(pcap);
+  }
+}

@@ -25,10 +25,10 @@ const EVPN_BODIES = EVPN_SAMPLES;
 Deno.test("decodeEvpnNlri() reads an Ethernet A-D route (type 1)", () => {
   assertEquals(decode(evpn(1, EVPN_BODIES.t1)), [{
     prefix: "",
-    rd: "65002:1",
+    rd: "0:65002:1",
     evpn: {
       routeType: 1,
-      rd: "65002:1",
+      rd: "0:65002:1",
       esi: "00:00:00:00:00:00:00:00:00:01",
       ethernetTag: 0,
       labels: [100],
@@ -43,7 +43,7 @@ Deno.test("decodeEvpnNlri() reads MAC/IP routes (type 2) with IPv4, IPv6 and no 
   assertEquals(a.prefix, "10.0.0.1/32");
   assertEquals(a.evpn, {
     routeType: 2,
-    rd: "65002:1",
+    rd: "0:65002:1",
     esi: "00:00:00:00:00:00:00:00:00:00",
     ethernetTag: 10,
     mac: "00:11:22:33:44:55",
@@ -58,10 +58,10 @@ Deno.test("decodeEvpnNlri() reads MAC/IP routes (type 2) with IPv4, IPv6 and no 
 
 Deno.test("decodeEvpnNlri() reads inclusive multicast (type 3) and Ethernet segment (type 4)", () => {
   const [t3, t4] = decode(cat(evpn(3, EVPN_BODIES.t3), evpn(4, EVPN_BODIES.t4)));
-  assertEquals(t3.evpn, { routeType: 3, rd: "65002:1", ethernetTag: 10, ip: "192.0.2.2" });
+  assertEquals(t3.evpn, { routeType: 3, rd: "0:65002:1", ethernetTag: 10, ip: "192.0.2.2" });
   assertEquals(t4.evpn, {
     routeType: 4,
-    rd: "65002:1",
+    rd: "0:65002:1",
     esi: "00:00:00:00:00:00:00:00:00:01",
     ip: "192.0.2.2",
   });
@@ -111,5 +111,5 @@ Deno.test("decodeEvpnNlri() rejects a route length crossing the NLRI end", () =>
 
 Deno.test("evpnRouteKey() keys MAC/IP routes by RD, tag, MAC and IP, not labels", () => {
   const [a] = decode(evpn(2, EVPN_BODIES.t2));
-  assertEquals(evpnRouteKey(a.evpn!), "2|65002:1|10|00:11:22:33:44:55|10.0.0.1");
+  assertEquals(evpnRouteKey(a.evpn!), "2|0:65002:1|10|00:11:22:33:44:55|10.0.0.1");
 });

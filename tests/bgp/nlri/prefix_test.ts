@@ -129,18 +129,18 @@ Deno.test("decodePrefixes() reads VPN NLRI with RD types 0, 1 and 2 (RFC 4364 §
     prefix("10.2.0.0/16", { labels: [18], rd: rd2(4200000000, 5) }),
   );
   assertEquals(decode(b, 1, 128, false), [
-    { prefix: "10.0.0.0/8", rd: "65000:100", labels: [16] },
-    { prefix: "10.1.0.0/16", rd: "192.0.2.1:7", labels: [17] },
-    { prefix: "10.2.0.0/16", rd: "4200000000:5", labels: [18] },
+    { prefix: "10.0.0.0/8", rd: "0:65000:100", labels: [16] },
+    { prefix: "10.1.0.0/16", rd: "1:192.0.2.1:7", labels: [17] },
+    { prefix: "10.2.0.0/16", rd: "2:4200000000:5", labels: [18] },
   ]);
   const v6 = prefix("2001:db8::/32", { labels: [19], rd: rd0(1, 1) });
-  assertEquals(decode(v6, 2, 128, false), [{ prefix: "2001:db8::/32", rd: "1:1", labels: [19] }]);
+  assertEquals(decode(v6, 2, 128, false), [{ prefix: "2001:db8::/32", rd: "0:1:1", labels: [19] }]);
 });
 
 Deno.test("decodePrefixes() reads a VPN withdrawal with label 0x800000 and path id", () => {
   const b = prefix("10.0.0.0/24", { pathId: 9, rawLabels: [0x800000], rd: rd0(65000, 1) });
   assertEquals(decode(b, 1, 128, true, true), [
-    { prefix: "10.0.0.0/24", pathId: 9, rd: "65000:1", labels: [0x80000] },
+    { prefix: "10.0.0.0/24", pathId: 9, rd: "0:65000:1", labels: [0x80000] },
   ]);
 });
 

@@ -1,0 +1,153 @@
+/**
+ * Rows into a batch: a lane's routes of one transaction, encoded for COPY as they come
+ * (src/store/batch_sql.ts writes them). No I/O here.
+ *
+ * Every row goes into `route_history`; the current RIB gets only the last row of each
+ * route in the batch (the de-dupe by route identity), and `path_attrs` only attribute
+ * sets this writer has not stored yet ({@linkcode AttrCache}).
+ *
+ * @module
+ */
+
+import { encodeAttrs, encodeRoute } from "./_encode.ts";
+import { CopyBuffer } from "./copy.ts";
+import type { FirstLoad } from "./first_load.ts";
+import type { RouteRow } from "./rows.ts";
+import type { SpoolSpan } from "./spool_marks.ts";
+
+/**
+ * Attribute set ids remembered as stored (or on their way in a batch); cleared when
+ * larger than its size, or when a batch that may have carried some failed.
+ */
+export class AttrCache {
+  readonly #ids = new Set<string>();
+  readonly #max: number;
+
+  /** @param max ids remembered before the cache is cleared */
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  /** Remembers `id`; true when it was not known, and the set must be written. */
+  add(id: string): boolean {
+    if (this.#ids.has(id)) return false;
+    if (this.#ids.size >= this.#max) this.#ids.clear();
+    this.#ids.add(id);
+    return true;
+  }
+
+  /** Forgets every id. */
+  clear(): void {
+    this.#ids.clear();
+  }
+}
+
+/**
+ * One batch of a lane: its COPY buffers and what its commit needs to know.
+ *
+ * @example
+ * ```ts ignore
+ * const b = new Batch();
+ * for (const r of routeRows(message, routerId, peerId)) b.add(r, seq, attrs, firstLoad);
+ * b.stageRows(); // then commitBatch(conn, lane, b, hooks)
+ * ```
+ */
+export class Batch implements SpoolSpan {
+  readonly hist = new CopyBuffer(1 << 20);
+  readonly stage = new CopyBuffer(1 << 20);
+  readonly attrs = new CopyBuffer(1 << 18);
+  /** Route identity → index in `spans`/`keys` of its latest row. */
+  readonly index = new Map<string, number>();
+  spans: number[] = [];
+  keys: string[] = [];
+  /** Per key: new to the current RIB (the first-load path, src/store/first_load.ts). */
+  newToRib: boolean[] = [];
+  /** Keys new to the current RIB. */
+  newRows = 0;
+  /** Peer views with routes new to the RIB here: their first load ends if a guess was wrong. */
+  readonly newRowViews = new Set<number>();
+  /** Its routes new to the RIB went in by the plain insert (set by the commit). */
+  firstLoaded = false;
+  /** Rows (NLRI) in the batch. */
+  routes = 0;
+  /** When the first row came (performance.now()). */
+  firstAt = 0;
+  minSeq = 0;
+  maxSeq = 0;
+  seqs: number[] = [];
+
+  /**
+   * Adds route row `r` of spool message `seq` (0: not spooled).
+   *
+   * @param attrs the writer's stored attribute sets: a set not in it goes in the batch
+   * @param firstLoad tells whether the route is new to the RIB
+   * @returns whether its attribute set is new and goes in the batch
+   */
+  add(r: RouteRow, seq: number, attrs: AttrCache, firstLoad: FirstLoad): boolean {
+    if (this.routes === 0) this.firstAt = performance.now();
+    if (seq && this.seqs.at(-1) !== seq) {
+      if (!this.minSeq || seq < this.minSeq) this.minSeq = seq;
+      if (seq > this.maxSeq) this.maxSeq = seq;
+      this.seqs.push(seq);
+    }
+    const a = r.attrs;
+    let newAttrs = false;
+    if (a && attrs.add(a.id)) {
+      encodeAttrs(this.attrs, a);
+      newAttrs = true;
+    }
+    const start = this.hist.length;
+    encodeRoute(this.hist, r);
+    const end = this.hist.length;
+    this.hist.end();
+    const id = `${r.peerId}|${r.afi}|${r.safi}|${r.rd}|${r.pathId}|${r.routeKey}`;
+    const at = this.index.get(id);
+    if (at === undefined) {
+      this.index.set(id, this.keys.length);
+      this.keys.push(r.routeKey);
+      this.spans.push(start, end);
+      const isNew = firstLoad.isNew(r.peerId, id);
+      this.newToRib.push(isNew);
+      if (isNew) {
+        this.newRows++;
+        this.newRowViews.add(r.peerId);
+      }
+    } else {
+      this.spans[2 * at] = start;
+      this.spans[2 * at + 1] = end;
+    }
+    this.routes++;
+    return newAttrs;
+  }
+
+  /** Nothing to write. */
+  get empty(): boolean {
+    return this.routes === 0 && this.attrs.length === 0;
+  }
+
+  /** Fills `stage` with the last row of each route, its key and whether it is new. */
+  stageRows(): void {
+    for (let i = 0; i < this.keys.length; i++) {
+      this.stage.appendFrom(this.hist, this.spans[2 * i], this.spans[2 * i + 1])
+        .text(this.keys[i]).bool(this.newToRib[i]).end();
+    }
+  }
+
+  /** Empties the batch for reuse. */
+  reset(): void {
+    this.minSeq = 0;
+    this.maxSeq = 0;
+    this.seqs = [];
+    this.hist.reset();
+    this.stage.reset();
+    this.attrs.reset();
+    this.index.clear();
+    this.spans = [];
+    this.keys = [];
+    this.newToRib = [];
+    this.newRows = 0;
+    this.newRowViews.clear();
+    this.firstLoaded = false;
+    this.routes = 0;
+  }
+}
