@@ -10,8 +10,10 @@
 -- (route_history.labels / rib.labels); both are stored as received, not merged.
 ALTER TABLE path_attrs ADD COLUMN IF NOT EXISTS prefix_sid jsonb;
 
--- The views of 0002_views.sql with prefix_sid added as their last column (CREATE OR
--- REPLACE VIEW may only add columns at the end; v_evpn_routes, built on v_routes, names
+-- The views of 0002_views.sql with prefix_sid added as their last column, and v_routes also
+-- with the attribute set's RFC 7606 problems and recoveries, which v_route_history already
+-- had: a route a RIB view holds despite a missing or malformed attribute shows why (CREATE
+-- OR REPLACE VIEW may only add columns at the end; v_evpn_routes, built on v_routes, names
 -- its columns and is unchanged).
 CREATE OR REPLACE VIEW v_routes AS
 SELECT coalesce(ro.name, ro.key) AS router, p.address AS peer, p.asn AS peer_asn,
@@ -23,7 +25,7 @@ SELECT coalesce(ro.name, ro.key) AS router, p.address AS peer, p.asn AS peer_asn
   a.ext_communities, a.large_communities, a.originator_id, a.cluster_list, a.otc, a.aigp,
   a.unknown_attrs, rib.evpn_route_type, rib.evpn_esi, rib.evpn_ethernet_tag, rib.evpn_mac,
   rib.evpn_ip, rib.evpn_gateway, rib.attr_id, rib.first_seen, rib.last_change,
-  a.prefix_sid
+  a.prefix_sid, a.problems
 FROM rib
 JOIN peers p ON p.id = rib.peer_id
 JOIN routers ro ON ro.id = p.router_id

@@ -178,8 +178,8 @@ dbTest(
     const rows = await sql`
     SELECT v.peer_type, coalesce(v.rd, '') AS rd, host(v.peer) AS peer, v.post_policy,
       v.adj_rib_out, v.loc_rib, v.afi, v.safi, coalesce(v.path_id, 0) AS path_id, v.route_key,
-      text(v.prefix) AS prefix, host(v.next_hop) AS next_hop, a.problems
-    FROM v_routes v LEFT JOIN path_attrs a ON a.id = v.attr_id
+      text(v.prefix) AS prefix, host(v.next_hop) AS next_hop, v.problems
+    FROM v_routes v
     WHERE v.router_id = ${routerId}`;
     const got = new Map<string, Route>();
     for (const r of rows) {

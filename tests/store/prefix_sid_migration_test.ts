@@ -76,11 +76,13 @@ dbTest(
       assertEquals(second.applied[0], OURS);
       assertEquals(await columns(sql, "path_attrs"), [...before.attrs, "prefix_sid"]);
       // Existing columns keep their order; the new one comes last.
-      assertEquals(await columns(sql, "v_routes"), [...before.routes, "prefix_sid"]);
+      assertEquals(await columns(sql, "v_routes"), [...before.routes, "prefix_sid", "problems"]);
       assertEquals(await columns(sql, "v_route_history"), [...before.history, "prefix_sid"]);
       const routesAfter = await sql`SELECT * FROM v_routes`;
       const historyAfter = await sql`SELECT * FROM v_route_history`;
-      assertEquals(routesAfter.map(({ prefix_sid: _, ...r }) => r), [...routesBefore]);
+      assertEquals(routesAfter.map(({ prefix_sid: _, problems: _p, ...r }) => r), [
+        ...routesBefore,
+      ]);
       assertEquals(historyAfter.map(({ prefix_sid: _, ...r }) => r), [...historyBefore]);
       assertEquals(routesAfter.map((r) => r.prefix_sid), [null]);
       const [a] = await sql`SELECT unknown_attrs, prefix_sid FROM path_attrs WHERE id = 42`;
