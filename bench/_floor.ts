@@ -8,7 +8,8 @@
  */
 
 import postgres, { type Sql } from "postgres";
-import { CopyBuffer, copyIn } from "../src/store/copy.ts";
+import { CopyBuffer } from "../src/store/copy_buffer.ts";
+import { copyIn } from "../src/store/copy_in.ts";
 import { concat } from "../src/store/embedded/wire.ts";
 import { migrate } from "../src/store/migrate.ts";
 

@@ -10,7 +10,7 @@
  */
 
 import type { BmpMessage } from "../bmp/message.ts";
-import { withoutNul } from "../store/copy.ts";
+import { withoutNul } from "../store/pg_text.ts";
 import type { StoreWriter } from "../store/writer.ts";
 import type { DecodeError } from "../wire/errors.ts";
 import type { MessageSink, RouterConnection } from "./server.ts";

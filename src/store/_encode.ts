@@ -1,17 +1,13 @@
 /**
- * COPY text encoders for the row types of `rows.ts`, with the column lists they fill.
+ * COPY text encoders for the row types of `rows/`, with the column lists they fill.
  *
  * @module
  */
 
-import type { CopyBuffer } from "./copy.ts";
-import {
-  attrColumns,
-  type AttrRow,
-  type MirroringRow,
-  type RouteRow,
-  type StatRow,
-} from "./rows.ts";
+import type { CopyBuffer } from "./copy_buffer.ts";
+import { attrColumns, type AttrRow } from "./rows/attrs.ts";
+import type { MirroringRow, StatRow } from "./rows/events.ts";
+import type { RouteRow } from "./rows/route.ts";
 
 /** Columns of `route_history` that {@linkcode encodeRoute} fills, in order. */
 export const ROUTE_COLUMNS = [

@@ -10,9 +10,9 @@
  */
 
 import { encodeAttrs, encodeRoute } from "./_encode.ts";
-import { CopyBuffer } from "./copy.ts";
+import { CopyBuffer } from "./copy_buffer.ts";
 import type { FirstLoad } from "./first_load.ts";
-import type { RouteRow } from "./rows.ts";
+import type { RouteRow } from "./rows/route.ts";
 import type { SpoolSpan } from "./spool_marks.ts";
 
 /**

@@ -19,7 +19,7 @@
 import type { ReservedSql } from "postgres";
 import { ATTR_COLUMNS, ROUTE_COLUMNS, STAGE_COLUMNS } from "./_encode.ts";
 import type { Batch } from "./batch.ts";
-import { copyIn } from "./copy.ts";
+import { copyIn } from "./copy_in.ts";
 import { type LaneMark, writeLaneMark } from "./spool_marks.ts";
 
 /** Staging lives in temp tables (no WAL); give them room in local buffers first. */

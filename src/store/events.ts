@@ -13,7 +13,8 @@ import type { BmpMessage, PeerDownMessage, PeerUpMessage } from "../bmp/message.
 import type { PerPeerHeader } from "../bmp/per_peer_header.ts";
 import type { DecodeError } from "../wire/errors.ts";
 import { encodeMirroring, MIRRORING_COLUMNS } from "./_encode.ts";
-import { CopyBuffer, copyIn } from "./copy.ts";
+import { CopyBuffer } from "./copy_buffer.ts";
+import { copyIn } from "./copy_in.ts";
 import type { FirstLoad } from "./first_load.ts";
 import type { PeerRegistry } from "./peer_registry.ts";
 import type { Retrier } from "./retry.ts";
@@ -21,12 +22,11 @@ import {
   mirroringRow,
   peerDownRow,
   type PeerEventRow,
-  peerKey,
   peerUpRow,
   routerEventRow,
   statRows,
-  tableNameOf,
-} from "./rows.ts";
+} from "./rows/events.ts";
+import { peerKey, tableNameOf } from "./rows/peer.ts";
 import { markApplied } from "./spool_marks.ts";
 
 /** What an {@linkcode EventWriter} works with. */

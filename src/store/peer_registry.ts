@@ -16,7 +16,7 @@ import type { PerPeerHeader } from "../bmp/per_peer_header.ts";
 import type { RouteMonitoringMessage } from "../bmp/message.ts";
 import type { FirstLoad } from "./first_load.ts";
 import type { Retrier } from "./retry.ts";
-import { peerKey, peerKeyText } from "./rows.ts";
+import { peerKey, peerKeyText } from "./rows/peer.ts";
 import { keepWhilePending } from "./serial.ts";
 
 const RESOLVED = Promise.resolve();

@@ -29,7 +29,7 @@ import { FirstLoad } from "./first_load.ts";
 import { type BatchStats, Lane, type LaneContext, laneOf } from "./lane.ts";
 import { PeerRegistry, peerSessionKey, peerViewKey } from "./peer_registry.ts";
 import { Retrier } from "./retry.ts";
-import { routeRows } from "./rows.ts";
+import { routeRows } from "./rows/route.ts";
 import { Serial } from "./serial.ts";
 import { covers, PendingSeqs, readMarks, type SpoolMarks } from "./spool_marks.ts";
 

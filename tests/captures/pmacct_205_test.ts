@@ -9,7 +9,7 @@ import type { RouteMonitoringMessage } from "../../src/bmp/message.ts";
 import { readBmpStream } from "../../src/bmp/stream.ts";
 import { readCapture } from "../../src/io/file.ts";
 import { migrate } from "../../src/store/migrate.ts";
-import { routeRows } from "../../src/store/rows.ts";
+import { routeRows } from "../../src/store/rows/route.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { HAS_SHARED, shared, sharedTest } from "../_data.ts";

@@ -1,7 +1,7 @@
 /**
  * Every string a router controls lands byte for byte in PostgreSQL, however hostile:
  * quotes, backslashes (and COPY's `\N`), tabs, newlines, SQL, array and log template
- * syntax, non-ASCII, a byte-order mark. The one documented exception (src/store/copy.ts):
+ * syntax, non-ASCII, a byte-order mark. The one documented exception (src/store/pg_text.ts):
  * PostgreSQL text cannot hold U+0000, so NUL is stored as U+FFFD. Nothing is executed:
  * every table is still there afterwards.
  *
@@ -33,7 +33,7 @@ function hostile(field: string, max = 65535): string {
   return s;
 }
 
-/** What PostgreSQL holds for a decoded string (src/store/copy.ts). */
+/** What PostgreSQL holds for a decoded string (src/store/pg_text.ts). */
 const stored = (s: string) => s.replaceAll("\0", "\ufffd");
 
 const F = {

@@ -31,19 +31,18 @@ import { BmpSession } from "../../src/bmp/session.ts";
 import { Framer } from "../../src/collector/framer.ts";
 import { readCapture, readInput } from "../../src/io/file.ts";
 import { encodeAttrs, encodeMirroring, encodeRoute, encodeStat } from "../../src/store/_encode.ts";
-import { CopyBuffer, jsonWithoutNul } from "../../src/store/copy.ts";
+import { CopyBuffer } from "../../src/store/copy_buffer.ts";
+import { jsonWithoutNul } from "../../src/store/pg_text.ts";
+import { attrColumns } from "../../src/store/rows/attrs.ts";
 import {
-  attrColumns,
   mirroringRow,
   peerDownRow,
-  peerKey,
-  peerKeyText,
   peerUpRow,
   routerEventRow,
-  routeRows,
   statRows,
-  tableNameOf,
-} from "../../src/store/rows.ts";
+} from "../../src/store/rows/events.ts";
+import { peerKey, peerKeyText, tableNameOf } from "../../src/store/rows/peer.ts";
+import { routeRows } from "../../src/store/rows/route.ts";
 import { DecodeError } from "../../src/wire/errors.ts";
 import { frame, lengthFields, mixSeed, readField, Rng } from "./_mutate.ts";
 import { syntheticSeeds } from "./_seeds.ts";

@@ -11,7 +11,8 @@
 import postgres from "postgres";
 import { readBmpStream } from "../../src/bmp/stream.ts";
 import { readCapture } from "../../src/io/file.ts";
-import { CopyBuffer, copyIn } from "../../src/store/copy.ts";
+import { CopyBuffer } from "../../src/store/copy_buffer.ts";
+import { copyIn } from "../../src/store/copy_in.ts";
 import { openEmbedded } from "../../src/store/embedded/mod.ts";
 import {
   concat,

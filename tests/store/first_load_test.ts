@@ -4,7 +4,7 @@ import { fixtureMessages } from "../_data.ts";
 import { forEachRoute } from "../../src/bgp/routes.ts";
 import type { BmpMessage, RouteMonitoringMessage } from "../../src/bmp/message.ts";
 import { migrate } from "../../src/store/migrate.ts";
-import { routeKeyOf } from "../../src/store/rows.ts";
+import { routeKeyOf } from "../../src/store/rows/route.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import { dbTest } from "./_db.ts";
 

@@ -16,7 +16,7 @@ import type { PerPeerHeader } from "../../src/bmp/per_peer_header.ts";
 import { readBmpStream } from "../../src/bmp/stream.ts";
 import { readCapture } from "../../src/io/file.ts";
 import { migrate } from "../../src/store/migrate.ts";
-import { routeKeyOf, routeRows } from "../../src/store/rows.ts";
+import { routeKeyOf, routeRows } from "../../src/store/rows/route.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import { dbTest } from "./_db.ts";
 

@@ -1,4 +1,4 @@
-import { withoutNul } from "../../src/store/copy.ts";
+import { withoutNul } from "../../src/store/pg_text.ts";
 import { assert, assertEquals } from "../_assert.ts";
 
 Deno.test("withoutNul() maps U+0000 to U+FFFD in every string of a decoded message, nothing else", () => {

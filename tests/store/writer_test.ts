@@ -5,7 +5,7 @@ import { forEachRoute } from "../../src/bgp/routes.ts";
 import type { BmpMessage } from "../../src/bmp/message.ts";
 import { readBmpStream } from "../../src/bmp/stream.ts";
 import { migrate } from "../../src/store/migrate.ts";
-import { routeKeyOf } from "../../src/store/rows.ts";
+import { routeKeyOf } from "../../src/store/rows/route.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import { DATABASE_URL, dbTest } from "./_db.ts";
 

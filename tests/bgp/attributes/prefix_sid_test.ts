@@ -14,7 +14,7 @@ import {
 import { decodeUpdate, type UpdateContext } from "../../../src/bgp/update.ts";
 import { messageJson } from "../../../src/cli/json.ts";
 import { messageLine } from "../../../src/control/line.ts";
-import { attrRow } from "../../../src/store/rows.ts";
+import { attrRow } from "../../../src/store/rows/attrs.ts";
 import { WireReader } from "../../../src/wire/reader.ts";
 import {
   asPath,

@@ -1,10 +1,12 @@
-import { assert, assertEquals } from "../_assert.ts";
-import type { BgpUpdate } from "../../src/bgp/update.ts";
-import type { RouteMonitoringMessage } from "../../src/bmp/message.ts";
-import type { PerPeerHeader } from "../../src/bmp/per_peer_header.ts";
-import { CopyBuffer } from "../../src/store/copy.ts";
-import { encodeRoute } from "../../src/store/_encode.ts";
-import { attrColumns, attrRow, routeRows, timestampText } from "../../src/store/rows.ts";
+import { assert, assertEquals } from "../../_assert.ts";
+import type { BgpUpdate } from "../../../src/bgp/update.ts";
+import type { RouteMonitoringMessage } from "../../../src/bmp/message.ts";
+import type { PerPeerHeader } from "../../../src/bmp/per_peer_header.ts";
+import { CopyBuffer } from "../../../src/store/copy_buffer.ts";
+import { encodeRoute } from "../../../src/store/_encode.ts";
+import { attrColumns } from "../../../src/store/rows/attrs.ts";
+import { routeRows } from "../../../src/store/rows/route.ts";
+import { attributes } from "./_sample.ts";
 
 const peer: PerPeerHeader = {
   peerType: 0,
@@ -24,14 +26,6 @@ const peer: PerPeerHeader = {
 function message(update: BgpUpdate): RouteMonitoringMessage {
   return { kind: "route_monitoring", version: 3, length: 0, offset: 0, peer, update };
 }
-
-const attributes = {
-  origin: 0,
-  asPath: [{ type: 2, asns: [65002, 4200000001] }, { type: 1, asns: [1, 2] }],
-  nextHop: "192.0.2.254",
-  communities: [0xffffff01, 65002 * 65536 + 7],
-  largeCommunities: [[65002, 1, 2]] as [number, number, number][],
-};
 
 Deno.test("routeRows() makes one row per NLRI, withdrawals first, sharing the attributes", () => {
   const rows = routeRows(
@@ -129,28 +123,4 @@ Deno.test("routeRows() gives EVPN rows their fields, key and prefix", () => {
     new TextDecoder().decode(b.bytes()).split("\t").slice(12),
     ["2", "00:00:00:00:00:00:00:00:00:00", "0", "aa:bb:cc:dd:ee:ff", "10.0.0.1", "\\N"],
   );
-});
-
-Deno.test("attrRow() hashes content: equal sets share an id, any change gives another", () => {
-  const base = attrRow(attributes, "192.0.2.254", []);
-  assertEquals(attrRow(structuredClone(attributes), "192.0.2.254", []).id, base.id);
-  const variants = [
-    attrRow(attributes, "192.0.2.253", []),
-    attrRow({ ...attributes, med: 0 }, "192.0.2.254", []),
-    attrRow({ ...attributes, communities: [0xffffff01] }, "192.0.2.254", []),
-    attrRow(
-      { ...attributes, asPath: [{ type: 2, asns: [65002, 4200000001, 1, 2] }] },
-      "192.0.2.254",
-      [],
-    ),
-    attrRow(attributes, "192.0.2.254", [{ action: "attribute-discard", offset: 0, reason: "x" }]),
-  ];
-  const ids = new Set([base.id, ...variants.map((v) => v.id)]);
-  assertEquals(ids.size, 6);
-  assert(/^-?\d+$/.test(base.id) && BigInt(base.id) >= -(2n ** 63n) && BigInt(base.id) < 2n ** 63n);
-});
-
-Deno.test("timestampText() formats microseconds and whole seconds", () => {
-  assertEquals(timestampText(1_700_000_000, 0), "2023-11-14T22:13:20Z");
-  assertEquals(timestampText(1_700_000_000, 999_999), "2023-11-14T22:13:20.999999Z");
 });
