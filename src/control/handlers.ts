@@ -259,7 +259,8 @@ const ROUTE_COLUMNS = `router, host(peer) AS peer, peer_asn, peer_type, post_pol
 const ROUTE_MATCH = {
   exact: "prefix = $1::inet",
   longer: "prefix <<= $1::inet",
-  longest: "prefix >>= $1::inet",
+  // Every network containing $1, probed in rib_key; `>>=` cannot use a btree (0008).
+  longest: "prefix = ANY(covering($1::inet))",
 } as const;
 
 /** `GET /routes`: current routes for a prefix (longest match per RIB view, exact, or longer). */

@@ -46,7 +46,7 @@ FROM bmpmon_rib_stage`;
 const INSERT_RIB = `${RIB_FROM_STAGE} WHERE new_to_rib`;
 
 const ON_CONFLICT = `
-ON CONFLICT (peer_id, afi, safi, rd, route_key, path_id) DO UPDATE SET
+ON CONFLICT (prefix, peer_id, path_id, afi, safi, rd, route_key) DO UPDATE SET
   labels = CASE WHEN excluded.withdrawn THEN r.labels ELSE excluded.labels END,
   attr_id = CASE WHEN excluded.withdrawn THEN r.attr_id ELSE excluded.attr_id END,
   origin_as = CASE WHEN excluded.withdrawn THEN r.origin_as ELSE excluded.origin_as END,
