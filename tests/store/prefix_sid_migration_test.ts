@@ -6,7 +6,7 @@
 
 import type { Sql } from "postgres";
 import { assert, assertEquals } from "../_assert.ts";
-import { migrate, migrationFiles } from "../../src/store/migrate.ts";
+import { migrate } from "../../src/store/migrate.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import {
   asPath,
@@ -23,20 +23,14 @@ import {
   update,
 } from "../_build.ts";
 import { dbTest } from "./_db.ts";
+import { MIGRATIONS, migrationsBefore } from "./_migrations.ts";
 
-const MIGRATIONS = new URL("../../migrations/", import.meta.url);
 const OURS = "0006_prefix_sid.sql";
 
 /** SRv6 L3 Service TLV of pmacct test 400 (IOS-XR 7.10 SRv6 L3VPN). */
 const SRV6_L3 = "0500220001001e0020010db800910000000000000000000000003e00010006201010001030";
 
-/** A directory holding the migrations that come before 0006. */
-async function previousMigrations(): Promise<{ dir: URL; names: string[] }> {
-  const tmp = await Deno.makeTempDir({ prefix: "bmpmon-migrations-" });
-  const names = (await migrationFiles(MIGRATIONS)).filter((n) => n < OURS);
-  for (const n of names) await Deno.copyFile(new URL(n, MIGRATIONS), `${tmp}/${n}`);
-  return { dir: new URL(`file://${tmp}/`), names };
-}
+const previousMigrations = () => migrationsBefore(OURS);
 
 async function columns(sql: Sql, table: string): Promise<string[]> {
   const r = await sql`SELECT column_name FROM information_schema.columns

