@@ -15,7 +15,7 @@
 import { parseArgs, UsageError } from "./src/cli/args.ts";
 import { CONTROL_USAGE, runControl } from "./src/cli/control.ts";
 import { runDecode } from "./src/cli/decode.ts";
-import { replay } from "./src/cli/replay.ts";
+import { replay, ReplayError } from "./src/cli/replay.ts";
 import { runMigrate, runServe } from "./src/cli/serve.ts";
 import { ConfigError, configFromProcess } from "./src/config.ts";
 import { assertPermitted } from "./src/permissions.ts";
@@ -136,6 +136,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof UsageError) {
       console.error(`bmpmon: ${e.message}\n${USAGE}`);
       return 2;
+    }
+    if (e instanceof ReplayError) {
+      console.error(`bmpmon: ${e.message}`);
+      return 1;
     }
     if (e instanceof Deno.errors.NotFound) {
       console.error(`bmpmon: ${e.message}`);

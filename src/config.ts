@@ -15,12 +15,19 @@ export const ENV_VARS = [
   "BMP_LISTEN_HOST",
   "BMP_LISTEN_PORT",
   "DATABASE_URL",
+  "DATABASE_HOST",
+  "DATABASE_PORT",
+  "DATABASE_NAME",
+  "DATABASE_USER",
+  "DATABASE_PASSWORD",
   "DATA_DIR",
   "STATE_DIRECTORY",
   "PG_LISTEN",
   "METRICS_LISTEN",
   "LOG_LEVEL",
   "SENTRY_DSN",
+  "SENTRY_ENVIRONMENT",
+  "SENTRY_TRACES_SAMPLE_RATE",
   "BATCH_MAX_ROUTES",
   "BATCH_MAX_MS",
   "MAX_MESSAGE_BYTES",
@@ -53,12 +60,24 @@ const schema = z.object({
   BMP_LISTEN_HOST: z.string().min(1).default("0.0.0.0"),
   BMP_LISTEN_PORT: port.default(11019),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+  // pybmpmon's names for the same connection: used only when DATABASE_URL is unset.
+  DATABASE_HOST: z.string().min(1).optional(),
+  DATABASE_PORT: port.optional(),
+  DATABASE_NAME: z.string().min(1).optional(),
+  DATABASE_USER: z.string().min(1).optional(),
+  DATABASE_PASSWORD: z.string().optional(),
   DATA_DIR: z.string().min(1).optional(),
   STATE_DIRECTORY: z.string().min(1).optional(),
   PG_LISTEN: loopbackListen.optional(),
   METRICS_LISTEN: loopbackListen.optional(),
-  LOG_LEVEL: z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]).default("INFO"),
+  // WARN is what most tools take; either case.
+  LOG_LEVEL: z.preprocess(
+    (v) => typeof v === "string" ? (v.toUpperCase() === "WARN" ? "WARNING" : v.toUpperCase()) : v,
+    z.enum(["DEBUG", "INFO", "WARNING", "ERROR"]),
+  ).default("INFO"),
   SENTRY_DSN: z.string().url().optional(),
+  SENTRY_ENVIRONMENT: z.string().min(1).optional(),
+  SENTRY_TRACES_SAMPLE_RATE: z.coerce.number().min(0).max(1).optional(),
   BATCH_MAX_ROUTES: z.coerce.number().int().min(1).max(1_000_000).default(20_000),
   BATCH_MAX_MS: z.coerce.number().int().min(1).max(500).default(200),
   MAX_MESSAGE_BYTES: z.coerce.number().int().min(4096).max(16 * 1024 * 1024).default(1 << 20),
@@ -134,12 +153,29 @@ export function loadConfig(env: Record<string, string | undefined>, envFileText?
   if (!r.success) {
     const issue = r.error.issues[0];
     const name = String(issue.path[0]);
-    const shown = name === "DATABASE_URL" || name === "SENTRY_DSN"
+    const shown = name === "DATABASE_URL" || name === "SENTRY_DSN" ||
+        name === "DATABASE_PASSWORD"
       ? "(value hidden)"
       : JSON.stringify(merged[name]);
     throw new ConfigError(`${name}=${shown}: ${issue.message}`);
   }
-  return { ...r.data, dataDir: r.data.DATA_DIR ?? r.data.STATE_DIRECTORY ?? "./data" };
+  const d = r.data;
+  const databaseUrl = d.DATABASE_URL ?? (d.DATABASE_HOST ? pybmpmonUrl(d) : undefined);
+  return {
+    ...d,
+    DATABASE_URL: databaseUrl,
+    dataDir: d.DATA_DIR ?? d.STATE_DIRECTORY ?? "./data",
+  };
+}
+
+/** DATABASE_HOST, _PORT, _NAME, _USER and _PASSWORD (as pybmpmon names them) as one URL. */
+function pybmpmonUrl(d: z.infer<typeof schema>): string {
+  const e = encodeURIComponent;
+  const host = d.DATABASE_HOST!.includes(":") ? `[${d.DATABASE_HOST}]` : d.DATABASE_HOST!;
+  const auth = d.DATABASE_USER
+    ? `${e(d.DATABASE_USER)}${d.DATABASE_PASSWORD ? `:${e(d.DATABASE_PASSWORD)}` : ""}@`
+    : "";
+  return `postgres://${auth}${host}:${d.DATABASE_PORT ?? 5432}/${e(d.DATABASE_NAME ?? "bmpmon")}`;
 }
 
 /** Reads the environment (only the listed variables) and the env file, if given. */

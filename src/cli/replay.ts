@@ -8,6 +8,9 @@
 
 import { readCapture } from "../io/file.ts";
 
+/** A replay that could not reach the collector, or lost it: one line for the operator. */
+export class ReplayError extends Error {}
+
 /** Replay options. */
 export interface ReplayOptions {
   hostname: string;
@@ -55,7 +58,13 @@ async function sendStream(
   opts: ReplayOptions,
   totals: { bytes: number; messages: number },
 ) {
-  const conn = await Deno.connect({ hostname: opts.hostname, port: opts.port, transport: "tcp" });
+  const to = `${opts.hostname.includes(":") ? `[${opts.hostname}]` : opts.hostname}:${opts.port}`;
+  let conn: Deno.TcpConn;
+  try {
+    conn = await Deno.connect({ hostname: opts.hostname, port: opts.port, transport: "tcp" });
+  } catch (e) {
+    throw new ReplayError(`replay: cannot connect to ${to}: ${reason(e)}`);
+  }
   try {
     const ends = messageEnds(data);
     if (opts.rate <= 0) {
@@ -84,9 +93,19 @@ async function sendStream(
     }
     opts.progress?.(totals.bytes, totals.messages);
     if (opts.holdMs) await new Promise((r) => setTimeout(r, opts.holdMs));
+  } catch (e) {
+    if (e instanceof ReplayError) throw e;
+    throw new ReplayError(
+      `replay: connection to ${to} lost after ${totals.bytes} bytes: ${reason(e)}`,
+    );
   } finally {
     conn.close();
   }
+}
+
+/** The OS's reason without Deno's "(os error N)" suffix. */
+function reason(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).replace(/\s*\(os error \d+\)$/, "");
 }
 
 /** Replays the files' flows to the collector; resolves when every connection closed. */

@@ -91,7 +91,11 @@ export async function runServe(config: Config): Promise<number> {
   });
   if (config.SENTRY_DSN) {
     const Sentry = await import("@sentry/deno");
-    Sentry.init({ dsn: config.SENTRY_DSN });
+    Sentry.init({
+      dsn: config.SENTRY_DSN,
+      environment: config.SENTRY_ENVIRONMENT,
+      tracesSampleRate: config.SENTRY_TRACES_SAMPLE_RATE,
+    });
   }
   const { sql, result, embedded, connect } = await openDatabase(config);
   log.info("database ready", { applied: result.applied, timescaledb: result.timescaledb });
