@@ -15,6 +15,7 @@
 import { parseArgs, UsageError } from "./src/cli/args.ts";
 import { CONTROL_USAGE, runControl } from "./src/cli/control.ts";
 import { runDecode } from "./src/cli/decode.ts";
+import { Progress } from "./src/cli/progress.ts";
 import { replay, ReplayError } from "./src/cli/replay.ts";
 import { runMigrate, runServe } from "./src/cli/serve.ts";
 import { ConfigError, configFromProcess } from "./src/config.ts";
@@ -79,13 +80,19 @@ async function replayCommand(argv: string[]): Promise<number> {
   }
   const hold = Number(flags.get("hold") ?? 0);
   if (!(hold >= 0)) throw new UsageError(`--hold ${flags.get("hold")}: not a number of seconds`);
+  let progress: Progress | undefined;
   const r = await replay(args, {
     hostname: m[1],
     port: Number(m[2]),
     rate,
     connections,
     holdMs: hold * 1000,
+    progress: (sent, messages, total) => {
+      progress ??= new Progress("replay", total);
+      progress.update(sent, messages);
+    },
   });
+  progress?.done(r.bytes, r.messages);
   console.log(JSON.stringify(r));
   return 0;
 }

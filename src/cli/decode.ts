@@ -8,6 +8,7 @@ import { BmpSession } from "../bmp/session.ts";
 import { readBmpStream } from "../bmp/stream.ts";
 import { type FlowFraming, type Summary, SummaryBuilder } from "../bmp/summary.ts";
 import { readCapture } from "../io/file.ts";
+import { Progress } from "./progress.ts";
 import type { TcpFlow } from "../io/pcap.ts";
 import { jsonReplacer, messageJson } from "./json.ts";
 
@@ -47,6 +48,12 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
   let flowsSeen = 0;
   for (const path of files) {
     const capture = await readCapture(path, { port: opts.port });
+    const progress = new Progress(
+      `decode ${path}`,
+      capture.flows.reduce((n, f) => n + f.data.length, 0),
+    );
+    let base = 0;
+    let messages = 0;
     for (const [i, flow] of capture.flows.entries()) {
       flowsSeen++;
       const scope = `${path}#${i}`;
@@ -72,6 +79,7 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
           continue;
         }
         summary.add(item.message, scope);
+        progress.update(base + item.message.offset + item.message.length, ++messages);
         if (opts.format === "jsonl") {
           const obj = messageJson(item.message);
           obj.file = path;
@@ -81,7 +89,9 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
       }
       const broke = summary.framing(scope);
       if (broke) console.error(framingWarning(path, i, flow, broke));
+      base += flow.data.length;
     }
+    progress.done(base, messages);
   }
   if (opts.format === "jsonl") {
     await out.flush();

@@ -21,8 +21,8 @@ export interface ReplayOptions {
   connections: number;
   /** Keep each connection open this long after its stream was sent (ms). */
   holdMs?: number;
-  /** Progress callback. */
-  progress?: (sentBytes: number, sentMessages: number) => void;
+  /** Progress callback: bytes and messages sent so far (all connections), bytes in all. */
+  progress?: (sentBytes: number, sentMessages: number, totalBytes: number) => void;
 }
 
 /** Totals of a replay. */
@@ -56,7 +56,7 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
 async function sendStream(
   data: Uint8Array,
   opts: ReplayOptions,
-  totals: { bytes: number; messages: number },
+  totals: { bytes: number; messages: number; total: number },
 ) {
   const to = `${opts.hostname.includes(":") ? `[${opts.hostname}]` : opts.hostname}:${opts.port}`;
   let conn: Deno.TcpConn;
@@ -69,15 +69,17 @@ async function sendStream(
     const ends = messageEnds(data);
     if (opts.rate <= 0) {
       // Whole messages in chunks of about 256 KiB: few syscalls, realistic segmenting.
-      let start = 0, i = 0;
+      let start = 0, i = 0, sent = 0;
       while (i < ends.length) {
         let end = ends[i++];
         while (i < ends.length && ends[i] - start <= 256 * 1024) end = ends[i++];
         await writeAll(conn, data.subarray(start, end));
         totals.bytes += end - start;
+        totals.messages += i - sent;
+        sent = i;
         start = end;
+        opts.progress?.(totals.bytes, totals.messages, totals.total);
       }
-      totals.messages += ends.length;
     } else {
       const t0 = performance.now();
       let start = 0;
@@ -89,9 +91,9 @@ async function sendStream(
         totals.bytes += ends[i] - start;
         totals.messages++;
         start = ends[i];
+        opts.progress?.(totals.bytes, totals.messages, totals.total);
       }
     }
-    opts.progress?.(totals.bytes, totals.messages);
     if (opts.holdMs) await new Promise((r) => setTimeout(r, opts.holdMs));
   } catch (e) {
     if (e instanceof ReplayError) throw e;
@@ -115,11 +117,13 @@ export async function replay(files: string[], opts: ReplayOptions): Promise<Repl
     const c = await readCapture(f);
     for (const flow of c.flows) streams.push(flow.data);
   }
-  const totals = { bytes: 0, messages: 0 };
+  const copies = Math.max(1, opts.connections);
+  const total = streams.reduce((n, s) => n + s.length, 0) * copies;
+  const totals = { bytes: 0, messages: 0, total };
   const t0 = performance.now();
   const jobs: Promise<void>[] = [];
   for (const s of streams) {
-    for (let i = 0; i < Math.max(1, opts.connections); i++) jobs.push(sendStream(s, opts, totals));
+    for (let i = 0; i < copies; i++) jobs.push(sendStream(s, opts, totals));
   }
   await Promise.all(jobs);
   return {
