@@ -10,7 +10,6 @@
 import postgres, { type Sql } from "postgres";
 import { CopyBuffer } from "../src/store/copy_buffer.ts";
 import { copyIn } from "../src/store/copy_in.ts";
-import { concat } from "../src/store/embedded/wire.ts";
 import { migrate } from "../src/store/migrate.ts";
 
 /** The tables a route lands in. */
@@ -63,13 +62,23 @@ export class ScratchDatabases {
   }
 }
 
-/** `COPY table TO STDOUT`, split into `parts` buffers of whole rows. */
+/**
+ * The rows of `table` as COPY text, split into `parts` buffers of whole rows. The server
+ * writes them to a file (the bench's PostgreSQL runs on this machine, as a superuser may):
+ * reading a large `COPY ... TO STDOUT` through postgres.js stalled now and then (the
+ * server waiting in ClientWrite, the client idle).
+ */
 export async function dumpTable(sql: Sql, table: string, parts: number): Promise<CopyBuffer[]> {
-  const chunks: Uint8Array[] = [];
-  for await (const c of await sql.unsafe(`COPY (SELECT * FROM ${table}) TO STDOUT`).readable()) {
-    chunks.push(c);
+  const dir = await Deno.makeTempDir({ prefix: "bmpmon-dump-" });
+  await Deno.chmod(dir, 0o777);
+  const file = `${dir}/${table}.copy`;
+  let all: Uint8Array;
+  try {
+    await sql.unsafe(`COPY (SELECT * FROM ${table}) TO '${file}'`);
+    all = await Deno.readFile(file);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
-  const all = concat(chunks);
   const out: CopyBuffer[] = [];
   let start = 0;
   for (let i = 1; i <= parts; i++) {
