@@ -3,8 +3,8 @@
  * router sending the Juniper M320 full table (707,580 NLRI, so its own peer view), written
  * through the store writer; then each query's median time over warm runs and the indexes
  * its plan uses (EXPLAIN), against the issue's bar. Peer Down is the UPDATE the writer runs
- * (src/store/events.ts), timed with the BRIN on peer_id and again with a btree instead.
- * No assertions.
+ * (src/store/events.ts), timed with the BRIN on peer_id and again with a btree instead;
+ * queries fetch the columns `show routes` does. No assertions.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:55433/postgres ROUTERS=4 deno task bench:queries
  *   ROUTERS=1 deno task bench:queries --embedded       # PGlite (the embedded store)
@@ -45,6 +45,15 @@ async function plan(sql: Sql, q: string): Promise<string> {
   if (seq.size) parts.push(`seq scan ${[...seq].join(", ")}`);
   return parts.join("; ");
 }
+
+/**
+ * The columns `show routes` / `GET /routes` fetch (src/control/handlers.ts ROUTE_COLUMNS):
+ * what a query costs an operator includes sending and parsing them, and `SELECT *` of
+ * the view's 50 columns took 26 ms for 1,536 rows against 3 ms of server time.
+ */
+const COLS = `router, host(peer) AS peer, peer_asn, peer_type, post_policy,
+  adj_rib_out, loc_rib, table_name, afi, safi, rd, text(prefix) AS prefix, path_id,
+  as_path_text, host(next_hop) AS next_hop, communities, large_communities, last_change`;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -120,8 +129,11 @@ async function queries(sql: Sql): Promise<void> {
     WHERE family(prefix) = 4 AND masklen(prefix) > 16 GROUP BY 1 ORDER BY 2 DESC LIMIT 1`;
   const [o] = await sql`SELECT origin_as FROM rib WHERE origin_as IS NOT NULL
     GROUP BY 1 ORDER BY count(*) DESC OFFSET 10 LIMIT 1`;
-  const [c] = await sql`SELECT c FROM path_attrs, unnest(communities) AS c
-    GROUP BY 1 ORDER BY count(*) DESC OFFSET 10 LIMIT 1`;
+  // Communities by routes carrying them: the 11th (a blanket tag on a third of the table),
+  // the 100th and the 1000th (the specific tags an operator looks up).
+  const comms = await sql`SELECT c, count(*)::int AS n FROM rib JOIN path_attrs a ON a.id = attr_id,
+    unnest(a.communities) AS c WHERE NOT withdrawn GROUP BY 1 ORDER BY 2 DESC`;
+  const c = comms[10];
   const [{ id: peer, n: viewRoutes }] = await sql`SELECT peer_id AS id, count(*)::int AS n
     FROM rib GROUP BY 1 ORDER BY 2 DESC LIMIT 1`;
 
@@ -129,15 +141,15 @@ async function queries(sql: Sql): Promise<void> {
     [
       `longest match of ${a.addr}, all views`,
       5,
-      `SELECT * FROM (SELECT *, rank() OVER (PARTITION BY peer_id, rd
+      `SELECT ${COLS} FROM (SELECT *, rank() OVER (PARTITION BY peer_id, rd
          ORDER BY masklen(prefix) DESC) AS lpm FROM v_routes
          WHERE prefix = ANY(covering('${a.addr}'))) v WHERE lpm = 1`,
     ],
-    [`exact match ${a.p}, all views`, 5, `SELECT * FROM v_routes WHERE prefix = '${a.p}'`],
+    [`exact match ${a.p}, all views`, 5, `SELECT ${COLS} FROM v_routes WHERE prefix = '${a.p}'`],
     [
       `more-specifics of ${s.net} (<<)`,
       20,
-      `SELECT * FROM v_routes WHERE prefix << '${s.net}'`,
+      `SELECT ${COLS} FROM v_routes WHERE prefix << '${s.net}'`,
     ],
     [
       `history of ${a.p}`,
@@ -147,12 +159,12 @@ async function queries(sql: Sql): Promise<void> {
     [
       `current routes of origin AS ${o.origin_as}`,
       100,
-      `SELECT * FROM v_routes WHERE origin_as = ${o.origin_as}`,
+      `SELECT ${COLS} FROM v_routes WHERE origin_as = ${o.origin_as}`,
     ],
     [
       `routes with community ${c.c}`,
       100,
-      `SELECT * FROM v_routes WHERE communities @> ARRAY['${c.c}']`,
+      `SELECT ${COLS} FROM v_routes WHERE communities @> ARRAY['${c.c}']`,
     ],
     [
       `route count of one view (${viewRoutes} rows)`,
@@ -164,6 +176,12 @@ async function queries(sql: Sql): Promise<void> {
     const { ms, rows } = await time(sql, q);
     line(name, bar, ms, rows, await plan(sql, q));
   }
+  await candidates(sql, {
+    Q,
+    peer,
+    origin: o.origin_as,
+    comms: [10, 100, 1000].map((i) => comms[Math.min(i, comms.length - 1)].c),
+  });
   const downQ = `UPDATE rib SET withdrawn = true WHERE peer_id = ANY('{${peer}}'::int[])
     AND NOT withdrawn AND last_change <= now()`;
   const how = await plan(sql, downQ);
@@ -199,6 +217,115 @@ async function queries(sql: Sql): Promise<void> {
       (Number(sz.key) / 2 ** 20).toFixed(0)
     } MiB, btree (peer_id) ${(Number(sz.btree) / 2 ** 20).toFixed(0)} MiB`,
   );
+}
+
+/** MiB of a relation. */
+async function mib(sql: Sql, rel: string): Promise<string> {
+  const [r] = await sql`SELECT pg_relation_size(${rel}::regclass) AS n`;
+  return `${(Number(r.n) / 2 ** 20).toFixed(0)} MiB`;
+}
+
+/**
+ * A re-announcement storm of one view as the upsert leaves it: every route of `peer`
+ * given other attributes (attr_id changed, last_change bumped), then set back. Non-HOT
+ * for every row once an index covers attr_id.
+ */
+async function storm(sql: Sql, peer: number): Promise<string> {
+  const t = performance.now();
+  await sql.unsafe(`UPDATE rib SET attr_id = attr_id # 1, last_change = now()
+    WHERE peer_id = ${peer}`);
+  const ms = performance.now() - t;
+  await sql.unsafe(`UPDATE rib SET attr_id = attr_id # 1 WHERE peer_id = ${peer}`);
+  const [h] = await sql`SELECT n_tup_upd::float8 AS u, n_tup_hot_upd::float8 AS hot
+    FROM pg_stat_user_tables WHERE relname = 'rib'`;
+  await sql.unsafe("VACUUM ANALYZE rib");
+  return `${(ms / 1000).toFixed(2)} s (${
+    (100 * h.hot / Math.max(h.u, 1)).toFixed(0)
+  } % HOT so far)`;
+}
+
+/**
+ * The candidate indexes of issue 11, measured on the same load: history without its
+ * prefix index (dropped in a transaction that is rolled back); the attribute queries and
+ * a storm with `rib (attr_id)` (0009), without it, and with `rib (origin_as)` instead.
+ */
+async function candidates(
+  sql: Sql,
+  a: { Q: [string, number, string][]; peer: number; origin: number; comms: string[] },
+): Promise<void> {
+  const hist = a.Q.find(([n]) => n.startsWith("history"))!;
+  const rollback = new Error("rollback");
+  await sql.begin(async (tx) => {
+    await tx.unsafe("DROP INDEX route_history_prefix");
+    const r = await time(tx as unknown as Sql, hist[2], 3);
+    line(
+      `${hist[0]}, no (prefix, time) index`,
+      hist[1],
+      r.ms,
+      r.rows,
+      await plan(tx as unknown as Sql, hist[2]),
+    );
+    throw rollback;
+  }).catch((e) => {
+    if (e !== rollback) throw e;
+  });
+
+  const page = "ORDER BY router, peer, prefix, path_id LIMIT 1001"; // show routes' page
+  const attrQ: [string, number, string][] = [
+    [
+      `current routes of origin AS ${a.origin}`,
+      100,
+      `SELECT ${COLS} FROM v_routes WHERE origin_as = ${a.origin}`,
+    ],
+    ...a.comms.flatMap((c): [string, number, string][] => [
+      [
+        `routes with community ${c}`,
+        100,
+        `SELECT ${COLS} FROM v_routes WHERE communities @> ARRAY['${c}']`,
+      ],
+      [
+        `  same, first page (1,001)`,
+        100,
+        `SELECT ${COLS} FROM v_routes WHERE communities @> ARRAY['${c}'] ${page}`,
+      ],
+    ]),
+  ];
+  const run = async (title: string) => {
+    console.log(`  ${title}:`);
+    for (const [name, bar, q] of attrQ) {
+      const r = await time(sql, q, 3);
+      line(name, bar, r.ms, r.rows, await plan(sql, q));
+    }
+  };
+  await run(`attribute queries, as shipped (rib_attr, ${await mib(sql, "rib_attr")})`);
+  console.log(`  storm of a view (${a.peer}), as shipped: ${await storm(sql, a.peer)}`);
+
+  await sql.unsafe("DROP INDEX rib_attr");
+  await sql.unsafe("ANALYZE rib");
+  await run("without rib (attr_id) (0008)");
+  console.log(`  storm of a view, without rib (attr_id): ${await storm(sql, a.peer)}`);
+
+  // rib.origin_as alone: a storm that keeps each route's origin stays HOT.
+  let t = performance.now();
+  await sql.unsafe("CREATE INDEX rib_origin ON rib (origin_as)");
+  await sql.unsafe("ANALYZE rib");
+  console.log(
+    `  btree rib (origin_as) instead, built in ${
+      (performance.now() - t).toFixed(0)
+    } ms, ${await mib(sql, "rib_origin")}:`,
+  );
+  const direct = `SELECT ${COLS} FROM v_routes v WHERE peer_id IS NOT NULL AND (peer_id, afi,
+    safi, rd, route_key, path_id) IN (SELECT peer_id, afi, safi, rd, route_key, path_id
+    FROM rib WHERE rib.origin_as = ${a.origin})`;
+  const r = await time(sql, direct, 3);
+  line("origin AS on rib.origin_as", 100, r.ms, r.rows, await plan(sql, direct));
+  console.log(`  storm of a view, with rib (origin_as): ${await storm(sql, a.peer)}`);
+  await sql.unsafe("DROP INDEX rib_origin");
+
+  t = performance.now();
+  await sql.unsafe("CREATE INDEX rib_attr ON rib (attr_id)");
+  await sql.unsafe("ANALYZE rib");
+  console.log(`  rib_attr rebuilt in ${(performance.now() - t).toFixed(0)} ms`);
 }
 
 if (embedded) {

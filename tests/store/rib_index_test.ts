@@ -75,7 +75,10 @@ dbTest("migration 0008 moves a database written before it to rib_key in place", 
   assert(nullPrefix > 0, "the EVPN capture has routes without a prefix");
   assert(before.length > 1000);
 
-  const second = await migrate(sql, { timescaledb: false });
+  // Up to this migration only: 0009 adds rib_attr (tests/store/rib_attr_test.ts).
+  const upTo = await migrationsBefore("0009");
+  const second = await migrate(sql, { timescaledb: false, dir: upTo.dir });
+  await upTo.remove();
   assertEquals(second.applied, [OURS]);
   assertEquals(await sql.unsafe(RIB_ROWS), before);
   assertEquals(await indexes(sql), {

@@ -33,7 +33,10 @@ export interface Host {
  * Server settings beyond PGlite's (which already runs with fsync off, so a commit is safe
  * from a process crash but not from an OS crash). Full-page images only guard against
  * pages torn by an OS crash: without them the WAL of a full table load shrinks and the
- * load is faster (bench/embedded_m320.ts). A smaller WAL cap keeps DATA_DIR smaller.
+ * load is faster (bench/embedded_m320.ts). The WAL caps act only at a checkpoint: a
+ * single-user backend never checkpoints by WAL volume or time (no checkpointer), so pg_wal
+ * grows with what is written until close (603 MB for the M320 into a fresh store), and the
+ * shutdown checkpoint then keeps at most max_wal_size of recycled segments.
  */
 const SETTINGS = [
   "-c",
