@@ -11,7 +11,10 @@
 
 import { encodeAttrs, encodeRoute } from "./_encode.ts";
 import { CopyBuffer } from "./copy_buffer.ts";
+import { PairSet } from "./key_set.ts";
 import type { FirstLoad } from "./first_load.ts";
+import { routeHash, RouteIndex } from "./route_index.ts";
+import type { AttrRow } from "./rows/attrs.ts";
 import type { RouteRow } from "./rows/route.ts";
 import type { SpoolSpan } from "./spool_marks.ts";
 
@@ -20,25 +23,34 @@ import type { SpoolSpan } from "./spool_marks.ts";
  * larger than its size, or when a batch that may have carried some failed.
  */
 export class AttrCache {
-  readonly #ids = new Set<string>();
+  readonly #ids = new PairSet();
   readonly #max: number;
+  #generation = 0;
 
   /** @param max ids remembered before the cache is cleared */
   constructor(max: number) {
     this.#max = max;
   }
 
-  /** Remembers `id`; true when it was not known, and the set must be written. */
-  add(id: string): boolean {
-    if (this.#ids.has(id)) return false;
-    if (this.#ids.size >= this.#max) this.#ids.clear();
-    this.#ids.add(id);
-    return true;
+  /**
+   * Remembers the id of set `a` (by its halves); true when it was not known, and the set
+   * must be written.
+   */
+  add(a: Pick<AttrRow, "idHi" | "idLo">): boolean {
+    if (this.#ids.has(a.idHi, a.idLo)) return false;
+    if (this.#ids.size >= this.#max) this.clear();
+    return this.#ids.add(a.idHi, a.idLo);
+  }
+
+  /** Changes whenever ids are forgotten: what `add` said before may no longer hold. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Forgets every id. */
   clear(): void {
     this.#ids.clear();
+    this.#generation++;
   }
 }
 
@@ -57,7 +69,7 @@ export class Batch implements SpoolSpan {
   readonly stage = new CopyBuffer(1 << 20);
   readonly attrs = new CopyBuffer(1 << 18);
   /** Route identity → index in `spans`/`keys` of its latest row. */
-  readonly index = new Map<string, number>();
+  readonly index = new RouteIndex();
   spans: number[] = [];
   keys: string[] = [];
   /** Per key: new to the current RIB (the first-load path, src/store/first_load.ts). */
@@ -75,6 +87,10 @@ export class Batch implements SpoolSpan {
   minSeq = 0;
   maxSeq = 0;
   seqs: number[] = [];
+  /** The attribute set of the last row and the cache's generation then: the routes of one
+   * message share one set, which the cache need not be asked about again. */
+  #lastAttrs: AttrRow | null = null;
+  #lastGeneration = -1;
 
   /**
    * Adds route row `r` of spool message `seq` (0: not spooled).
@@ -92,21 +108,25 @@ export class Batch implements SpoolSpan {
     }
     const a = r.attrs;
     let newAttrs = false;
-    if (a && attrs.add(a.id)) {
-      encodeAttrs(this.attrs, a);
-      newAttrs = true;
+    if (a && (a !== this.#lastAttrs || attrs.generation !== this.#lastGeneration)) {
+      this.#lastAttrs = a;
+      this.#lastGeneration = attrs.generation;
+      if (attrs.add(a)) {
+        encodeAttrs(this.attrs, a);
+        newAttrs = true;
+      }
     }
     const start = this.hist.length;
     encodeRoute(this.hist, r);
     const end = this.hist.length;
     this.hist.end();
-    const id = `${r.peerId}|${r.afi}|${r.safi}|${r.rd}|${r.pathId}|${r.routeKey}`;
-    const at = this.index.get(id);
-    if (at === undefined) {
-      this.index.set(id, this.keys.length);
+    const h = routeHash(r);
+    const at = this.index.find(r, h);
+    if (at < 0) {
+      this.index.insert(r, h, this.keys.length);
       this.keys.push(r.routeKey);
       this.spans.push(start, end);
-      const isNew = firstLoad.isNew(r.peerId, id);
+      const isNew = firstLoad.isNew(r.peerId, h);
       this.newToRib.push(isNew);
       if (isNew) {
         this.newRows++;
@@ -142,6 +162,7 @@ export class Batch implements SpoolSpan {
     this.stage.reset();
     this.attrs.reset();
     this.index.clear();
+    this.#lastAttrs = null;
     this.spans = [];
     this.keys = [];
     this.newToRib = [];

@@ -15,7 +15,7 @@
  * @module
  */
 
-import { jsonWithoutNul, textArrayLiteral } from "./pg_text.ts";
+import { isPlainElement, jsonWithoutNul, textArrayLiteral } from "./pg_text.ts";
 
 const BACKSLASH = 0x5c;
 const TAB = 0x09;
@@ -141,6 +141,21 @@ export class CopyBuffer {
   /** An integer or bigint field; NULL for `undefined` or `null`. */
   int(v: number | bigint | null | undefined): this {
     if (v == null) return this.nul();
+    // Most fields are small non-negative integers (ids, families, ASNs): their digits go
+    // straight into the buffer, with no string per field.
+    if (typeof v === "number" && v >= 0 && v <= 0xffffffff && v === Math.floor(v)) {
+      this.#ensure(11);
+      const b = this.#buf;
+      let p = this.#len;
+      if (this.#rowStart) this.#rowStart = false;
+      else b[p++] = TAB;
+      let n = 1;
+      for (let x = v; x >= 10; x = Math.floor(x / 10)) n++;
+      p += n;
+      for (let i = 1, x = v; i <= n; i++, x = Math.floor(x / 10)) b[p - i] = 0x30 + x % 10;
+      this.#len = p;
+      return this;
+    }
     return this.raw(typeof v === "number" ? String(v) : v.toString());
   }
 
@@ -162,7 +177,24 @@ export class CopyBuffer {
   /** An array of strings, elements quoted as needed; NULL for `undefined` or `null`. */
   textArray(a: readonly string[] | null | undefined): this {
     if (a == null) return this.nul();
-    return this.text(textArrayLiteral(a));
+    for (let i = 0; i < a.length; i++) {
+      if (!isPlainElement(a[i])) return this.text(textArrayLiteral(a));
+    }
+    // No element needs quoting (communities and the like): written as they are, with no
+    // literal string built first.
+    this.#sep();
+    this.#ensure(1);
+    this.#buf[this.#len++] = 0x7b; // {
+    for (let i = 0; i < a.length; i++) {
+      if (i) {
+        this.#ensure(1);
+        this.#buf[this.#len++] = 0x2c; // ,
+      }
+      this.#str(a[i]);
+    }
+    this.#ensure(1);
+    this.#buf[this.#len++] = 0x7d; // }
+    return this;
   }
 
   /** A `json`/`jsonb` field from any JSON-serialisable value; NULL for `undefined`/`null`. */

@@ -30,8 +30,37 @@ const ARRAY_SPECIAL = /[{}",\\\s]/;
  * ```
  */
 export function arrayElement(s: string): string {
-  if (s.length > 0 && !ARRAY_SPECIAL.test(s) && s.toLowerCase() !== "null") return s;
+  if (isPlainElement(s)) return s;
   return '"' + s.replace(/["\\]/g, "\\$&") + '"';
+}
+
+/**
+ * Whether `s` goes into an array literal unquoted: not empty, not `NULL` in any case, and
+ * without the characters of {@linkcode ARRAY_SPECIAL}. ASCII is checked by code (no regular
+ * expression or lower-case copy per element); other text by the expression.
+ *
+ * @example
+ * ```ts
+ * import { isPlainElement } from "./pg_text.ts";
+ * if (!isPlainElement("65000:1") || isPlainElement("a b") || isPlainElement("Null")) {
+ *   throw new Error("unexpected");
+ * }
+ * ```
+ */
+export function isPlainElement(s: string): boolean {
+  const n = s.length;
+  if (n === 0) return false;
+  if (n === 4 && s.toLowerCase() === "null") return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return !ARRAY_SPECIAL.test(s);
+    // { } " , \ and the ASCII white space of \s: space, \t \n \v \f \r.
+    if (
+      c === 0x7b || c === 0x7d || c === 0x22 || c === 0x2c || c === 0x5c || c === 0x20 ||
+      (c >= 0x09 && c <= 0x0d)
+    ) return false;
+  }
+  return true;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { assertEquals } from "../_assert.ts";
 import { CopyBuffer } from "../../src/store/copy_buffer.ts";
+import { textArrayLiteral } from "../../src/store/pg_text.ts";
 import { TRICKY } from "./_tricky.ts";
 
 const dec = new TextDecoder();
@@ -43,4 +44,36 @@ Deno.test("CopyBuffer writes bytea as \\\\x hex and arrays as literals", () => {
   const b = new CopyBuffer(4);
   b.bytea(new Uint8Array([0, 0xab, 0xff])).intArray([1, 2]).textArray(["a b", "c"]).end();
   assertEquals(dec.decode(b.bytes()), '\\\\x00abff\t{1,2}\t{"a b",c}\n');
+});
+
+Deno.test("CopyBuffer.int() writes what String() does, on and off its digit fast path", () => {
+  const values = [0, -0, 1, 9, 10, 99, 100, 65535, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1, 2 ** 32, -1];
+  for (const v of [...values, -(2 ** 31), 1.5, 1e21, 2 ** 53, 123456789n, -5n]) {
+    const b = new CopyBuffer(1);
+    b.int(v).int(v).end();
+    assertEquals(dec.decode(b.bytes()), `${String(v)}\t${String(v)}\n`, String(v));
+  }
+});
+
+Deno.test("CopyBuffer.textArray() writes plain elements as the literal of pg_text.ts would", () => {
+  const arrays = [
+    [],
+    ["65001:999", "NO_EXPORT"],
+    ["a", "b c"],
+    ["null"],
+    ["NuLl", "x"],
+    [""],
+    ["é", "\u00a0"],
+    ["\ufeff"],
+    ["a\\b"],
+    ["tab\there"],
+    ['q"'],
+  ];
+  for (const a of arrays) {
+    const fast = new CopyBuffer(1);
+    fast.textArray(a).end();
+    const slow = new CopyBuffer(1);
+    slow.text(textArrayLiteral(a)).end();
+    assertEquals([...fast.bytes()], [...slow.bytes()], JSON.stringify(a));
+  }
 });

@@ -18,6 +18,9 @@ import { Hash64 } from "./hash64.ts";
 export interface AttrRow {
   /** 64-bit content hash as signed decimal text (the `bigint` key). */
   id: string;
+  /** The id's high and low 32 bits, unsigned: a key that costs no string hashing. */
+  idHi: number;
+  idLo: number;
   originAs: number | null;
   attributes: PathAttributes;
   nextHop: string | null;
@@ -120,8 +123,11 @@ export function attrRow(
   optJson(h, problems.length ? problems : null);
   // Hashed only when present, so that sets without one keep the ids they had before.
   if (a.prefixSid) optJson(h, a.prefixSid);
+  const id = h.digest();
   return {
-    id: h.digest(),
+    id,
+    idHi: h.hi,
+    idLo: h.lo,
     originAs: originAs(a.asPath) ?? null,
     attributes: a,
     nextHop: nextHop || null,

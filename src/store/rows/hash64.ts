@@ -8,6 +8,9 @@
 export class Hash64 {
   h1 = 0x811c9dc5 | 0;
   h2 = 0x27d4eb2f | 0;
+  /** After {@linkcode Hash64.digest}: its high and low 32 bits, unsigned. */
+  hi = 0;
+  lo = 0;
 
   num(v: number): void {
     const lo = v >>> 0;
@@ -45,6 +48,8 @@ export class Hash64 {
     h1 ^= h1 >>> 13;
     let h2 = Math.imul(this.h2 ^ (this.h2 >>> 16), 0xc2b2ae35);
     h2 ^= h2 >>> 16;
+    this.hi = h1 >>> 0;
+    this.lo = h2 >>> 0;
     return BigInt.asIntN(64, (BigInt(h1 >>> 0) << 32n) | BigInt(h2 >>> 0)).toString();
   }
 }
