@@ -18,6 +18,7 @@ import { postgresReadQuery } from "../control/query.ts";
 import { RouterTap } from "../control/tap.ts";
 import { logger, setupLogging } from "../log.ts";
 import { CollectorMetrics } from "../metrics/collector_metrics.ts";
+import { startCheckpointer } from "../store/embedded/checkpoint.ts";
 import { openEmbedded } from "../store/embedded/mod.ts";
 import { migrate } from "../store/migrate.ts";
 import { startRetentionJob } from "../store/retention.ts";
@@ -106,6 +107,12 @@ export async function runServe(config: Config): Promise<number> {
       pgListen: embedded.pgListen,
     });
   } else if (config.PG_LISTEN) log.warn("PG_LISTEN is ignored: DATABASE_URL is set");
+  // PGlite has no checkpointer of its own: without this pg_wal grows until close.
+  const checkpointer = embedded && startCheckpointer(sql, {
+    onCheckpoint: (wal, ms) =>
+      log.info("embedded store checkpoint", { wal_mb: Math.round(wal / 1048576), ms }),
+    onError: (e) => log.warn("embedded store checkpoint failed: {error}", { error: String(e) }),
+  });
   // TimescaleDB ages rows out by its own policy; a plain PostgreSQL needs this job (it also
   // creates the partitions ahead).
   const retention = result.timescaledb ? undefined : startRetentionJob(sql, {
@@ -224,6 +231,7 @@ export async function runServe(config: Config): Promise<number> {
     code = 1;
   }
   spool.close(applied);
+  await checkpointer?.stop();
   await sql.end({ timeout: 5 });
   try {
     await embedded?.close();

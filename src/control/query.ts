@@ -7,6 +7,7 @@
  */
 
 import type { Sql } from "postgres";
+import { transaction } from "../store/transaction.ts";
 
 /** Column names and rows (arrays, in column order) of one statement's result. */
 export interface QueryResult {
@@ -57,7 +58,7 @@ export function jsonValue(v: unknown): unknown {
  */
 export function postgresReadQuery(sql: Sql, timeoutMs = QUERY_TIMEOUT_MS): ReadQuery {
   return async (text, params = []) => {
-    return await sql.begin("read only", async (tx) => {
+    return await transaction(sql, async (tx) => {
       await tx.unsafe(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
       await tx.unsafe("SELECT 1");
       // `simple: false` (postgres.js 3.4 reads it, its types omit it): the extended protocol
@@ -73,6 +74,6 @@ export function postgresReadQuery(sql: Sql, timeoutMs = QUERY_TIMEOUT_MS): ReadQ
           row.map((v: unknown, i: number) => int8[i] ? int8Value(v) : jsonValue(v))
         ),
       };
-    }) as QueryResult;
+    }, "READ ONLY") as QueryResult;
   };
 }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Sql, TransactionSql } from "postgres";
+import type { ReservedSql, Sql } from "postgres";
 import type { BmpMessage, PeerDownMessage, PeerUpMessage } from "../bmp/message.ts";
 import type { PerPeerHeader } from "../bmp/per_peer_header.ts";
 import type { DecodeError } from "../wire/errors.ts";
@@ -28,6 +28,7 @@ import {
 } from "./rows/events.ts";
 import { peerKey, tableNameOf } from "./rows/peer.ts";
 import { markApplied } from "./spool_marks.ts";
+import { transaction } from "./transaction.ts";
 
 /** What an {@linkcode EventWriter} works with. */
 export interface EventContext {
@@ -63,10 +64,10 @@ export class EventWriter {
    */
   async inSpoolTx(
     seq: number | undefined,
-    fn: (tx: TransactionSql) => Promise<unknown>,
+    fn: (tx: ReservedSql) => Promise<unknown>,
   ): Promise<void> {
     await this.#retry.run(() =>
-      this.#sql.begin(async (tx) => {
+      transaction(this.#sql, async (tx) => {
         if (!(await markApplied(tx, seq))) return;
         await fn(tx);
       })
@@ -267,7 +268,7 @@ export class EventWriter {
 }
 
 async function insertPeerEvent(
-  tx: TransactionSql,
+  tx: ReservedSql,
   ev: PeerEventRow,
   routesWithdrawn: unknown,
 ): Promise<void> {

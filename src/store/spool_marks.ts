@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { ReservedSql, Sql, TransactionSql } from "postgres";
+import type { ReservedSql, Sql } from "postgres";
 
 /** What the spool needs to know of the store (`StoreWriter` implements it). */
 export interface SpoolMarks {
@@ -166,7 +166,7 @@ export async function storedMarkCovers(
  * Records spool record `seq` as applied in `tx`; false when it already was (a replay),
  * and then the caller writes nothing. Without a `seq` (not spooled): always true.
  */
-export async function markApplied(tx: Sql | TransactionSql, seq?: number): Promise<boolean> {
+export async function markApplied(tx: Sql, seq?: number): Promise<boolean> {
   if (!seq) return true;
   const r = await tx`INSERT INTO spool_applied (seq) VALUES (${seq}) ON CONFLICT DO NOTHING
     RETURNING seq`;

@@ -35,8 +35,8 @@ export interface Host {
  * pages torn by an OS crash: without them the WAL of a full table load shrinks and the
  * load is faster (bench/embedded_m320.ts). The WAL caps act only at a checkpoint: a
  * single-user backend never checkpoints by WAL volume or time (no checkpointer), so pg_wal
- * grows with what is written until close (603 MB for the M320 into a fresh store), and the
- * shutdown checkpoint then keeps at most max_wal_size of recycled segments.
+ * would grow with what is written until close (603 MB for the M320 into a fresh store):
+ * `serve` runs checkpoint.ts's job, which asks for a CHECKPOINT by WAL volume instead.
  */
 const SETTINGS = [
   "-c",
