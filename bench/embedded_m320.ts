@@ -98,6 +98,7 @@ async function throughServe(stream: Uint8Array): Promise<void> {
     secs: number;
     cpu: number;
     rib: number;
+    wal: number;
   };
   try {
     for (let i = 0;; i++) {
@@ -119,7 +120,9 @@ async function throughServe(stream: Uint8Array): Promise<void> {
     const cpu = cpuSeconds(child.pid) - cpu0;
     const { peak } = rssKb(child.pid);
     const [{ rib }] = await sql`SELECT count(*)::int AS rib FROM rib`;
-    result = { idle, peak, sent, secs, cpu, rib };
+    // PGlite has no checkpointer: what serve's checkpoint job keeps of pg_wal while open.
+    const wal = await duMiB(`${dataDir}/pgdata/pg_wal`);
+    result = { idle, peak, sent, secs, cpu, rib, wal };
   } finally {
     await sql.end();
     child.kill("SIGTERM");
@@ -127,7 +130,7 @@ async function throughServe(stream: Uint8Array): Promise<void> {
   }
   const disk = await duMiB(`${dataDir}/pgdata`);
   await Deno.remove(dataDir, { recursive: true });
-  const { idle, peak, sent, secs, cpu, rib } = result;
+  const { idle, peak, sent, secs, cpu, rib, wal } = result;
   console.log(
     `M320 full table through bmpmon serve into the embedded store (${
       NLRI.toLocaleString("en-US")
@@ -150,7 +153,8 @@ async function throughServe(stream: Uint8Array): Promise<void> {
     } MiB peak`,
   );
   console.log(
-    `store on disk: ${disk.toFixed(0)} MiB (${Math.round(disk * 2 ** 20 / NLRI)} bytes/route)`,
+    `store on disk: ${disk.toFixed(0)} MiB (${Math.round(disk * 2 ** 20 / NLRI)} bytes/route)` +
+      `; pg_wal while open: ${wal.toFixed(0)} MiB`,
   );
 }
 
