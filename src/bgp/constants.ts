@@ -26,6 +26,7 @@ export const Safi = {
   Evpn: 70,
   BgpLs: 71,
   SrTePolicy: 73,
+  Mup: 85,
   MplsVpn: 128,
   MulticastMplsVpn: 129,
   RouteTargetConstraint: 132,
@@ -219,9 +220,16 @@ const FAMILY_NAMES = new Map<number, string>([
   [2 * 256 + 128, "ipv6_vpn"],
   [2 * 256 + 129, "ipv6_multicast_vpn"],
   [2 * 256 + 133, "ipv6_flowspec"],
+  [1 * 256 + 134, "ipv4_flowspec_vpn"],
+  [2 * 256 + 134, "ipv6_flowspec_vpn"],
+  [1 * 256 + 73, "ipv4_sr_policy"],
+  [2 * 256 + 73, "ipv6_sr_policy"],
+  [1 * 256 + 85, "ipv4_mup"],
+  [2 * 256 + 85, "ipv6_mup"],
   [25 * 256 + 70, "l2vpn_evpn"],
   [25 * 256 + 65, "l2vpn_vpls"],
   [16388 * 256 + 71, "bgp_ls"],
+  [16388 * 256 + 72, "bgp_ls_vpn"],
 ]);
 
 /** A numeric key for an AFI/SAFI pair, for maps and sets. */

@@ -22,6 +22,7 @@ import { decodeCommunities, decodeLargeCommunities } from "./attributes/communit
 import { decodeExtendedCommunities } from "./attributes/extended_communities.ts";
 import { decodeMpReach, decodeMpUnreach } from "./attributes/mp_reach.ts";
 import { decodePrefixSid } from "./attributes/prefix_sid.ts";
+import { decodeTunnelEncap } from "./attributes/tunnel_encap.ts";
 import { decodeNlri } from "./nlri/decode.ts";
 
 export type {
@@ -296,6 +297,9 @@ function decodeAttribute(
       return;
     case AttrType.PrefixSid:
       a.prefixSid = decodePrefixSid(r);
+      return;
+    case AttrType.TunnelEncap: // malformed: treat-as-withdraw (RFC 9012 §13), the default
+      a.tunnelEncap = decodeTunnelEncap(r);
       return;
   }
   (a.unknown ??= []).push({ type, flags, value: hex(b.subarray(vStart, vEnd)) });

@@ -9,6 +9,7 @@ import type { AsPathSegment } from "./attributes/as_path.ts";
 import type { LargeCommunity } from "./attributes/communities.ts";
 import type { MpReachNlri, MpUnreachNlri } from "./attributes/mp_reach.ts";
 import type { PrefixSid } from "./attributes/prefix_sid.ts";
+import type { TunnelEncap } from "./attributes/tunnel_encap.ts";
 import type { Nlri } from "./nlri/types.ts";
 
 /** An attribute we keep as it came: type, flags and value bytes (hex). */
@@ -61,6 +62,8 @@ export interface PathAttributes {
   otc?: number;
   /** BGP Prefix-SID (RFC 8669, RFC 9252). */
   prefixSid?: PrefixSid;
+  /** TUNNEL_ENCAPSULATION (RFC 9012), SR Policy sub-TLVs decoded (RFC 9830 §2.4). */
+  tunnelEncap?: TunnelEncap;
   /** Attributes without a decoder here, or malformed ones that were discarded. */
   unknown?: RawAttribute[];
 }

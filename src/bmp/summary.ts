@@ -40,7 +40,7 @@ export interface Summary {
 
 /** A string identifying a route within its family: RD, prefix or EVPN key, path id. */
 export function routeKey(n: Nlri): string {
-  const body = n.evpn ? evpnRouteKey(n.evpn) : n.prefix;
+  const body = n.evpn ? evpnRouteKey(n.evpn) : n.key ?? n.prefix;
   return `${n.rd ?? ""}|${body}|${n.pathId ?? ""}`;
 }
 

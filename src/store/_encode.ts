@@ -29,6 +29,7 @@ export const ROUTE_COLUMNS = [
   "evpn_mac",
   "evpn_ip",
   "evpn_gateway",
+  "nlri",
 ] as const;
 
 /** Columns of the RIB staging table: the route columns, then the route key. */
@@ -50,6 +51,7 @@ export function encodeRoute(b: CopyBuffer, r: RouteRow): void {
     b.int(e.routeType).text(e.esi).int(e.ethernetTag).raw(e.mac).raw(e.ip || null)
       .raw(e.gateway || null);
   } else b.nul().nul().nul().nul().nul().nul();
+  b.json(r.nlri);
 }
 
 /** Columns of `path_attrs` that {@linkcode encodeAttrs} fills, in order. */
@@ -77,6 +79,7 @@ export const ATTR_COLUMNS = [
   "unknown_attrs",
   "problems",
   "prefix_sid",
+  "tunnel_encap",
 ] as const;
 
 /** Writes one `path_attrs` row. */
@@ -87,7 +90,7 @@ export function encodeAttrs(b: CopyBuffer, r: AttrRow): void {
     .bool(a.atomicAggregate).int(a.aggregatorAsn).raw(a.aggregatorAddress)
     .textArray(a.communities).textArray(a.extCommunities).textArray(a.largeCommunities)
     .raw(a.originatorId).textArray(a.clusterList).int(a.otc).raw(a.aigp).json(a.pmsiTunnel)
-    .json(a.unknown).json(a.problems).json(a.prefixSid);
+    .json(a.unknown).json(a.problems).json(a.prefixSid).json(a.tunnelEncap);
   b.end();
 }
 

@@ -36,10 +36,10 @@ export async function prepareStaging(conn: ReservedSql): Promise<void> {
 const RIB_FROM_STAGE = `
 INSERT INTO rib AS r (peer_id, afi, safi, rd, route_key, path_id, prefix, labels, attr_id,
   origin_as, evpn_route_type, evpn_esi, evpn_ethernet_tag, evpn_mac, evpn_ip, evpn_gateway,
-  first_seen, last_change, withdrawn, withdrawn_time)
+  nlri, first_seen, last_change, withdrawn, withdrawn_time)
 SELECT peer_id, afi, safi, coalesce(rd, ''), route_key, coalesce(path_id, 0), prefix, labels,
   attr_id, origin_as, evpn_route_type, evpn_esi, evpn_ethernet_tag, evpn_mac, evpn_ip,
-  evpn_gateway, time, time, withdrawn, CASE WHEN withdrawn THEN time END
+  evpn_gateway, nlri, time, time, withdrawn, CASE WHEN withdrawn THEN time END
 FROM bmpmon_rib_stage`;
 
 /** Routes new to the RIB: a plain insert (no conflict arbitration, ≈ 25 % cheaper). */

@@ -217,12 +217,13 @@ Deno.test("decodeUpdate() reads a labeled unicast withdrawal with label 0x800000
 });
 
 Deno.test("decodeUpdate() keeps the NLRI of undecoded families raw", () => {
+  // L2VPN VPLS (RFC 4761); this was IPv4 Flowspec, decoded since issue 16.
   const u = decode({
-    attrs: [origin(0), asPath([1]), mpReach(1, 133, ip4("192.0.2.1"), [[3, 1, 24, 10]])],
+    attrs: [origin(0), asPath([1]), mpReach(25, 65, ip4("192.0.2.1"), [[3, 1, 24, 10]])],
   });
   assertEquals(u.attributes.mpReach, {
-    afi: 1,
-    safi: 133,
+    afi: 25,
+    safi: 65,
     nextHop: "192.0.2.1",
     nlri: [],
     raw: "0301180a",

@@ -5,11 +5,16 @@
  */
 
 import * as b from "../_build.ts";
+import { familySeeds } from "./_family_seeds.ts";
 
 /** Synthetic messages for what the captures lack: Add-Path, BMPv4 TLVs, all EVPN route
  * types, labeled and VPN NLRI, every statistics encoding, mirroring, every Peer Down
  * reason, termination. */
 export function syntheticSeeds(): Uint8Array[] {
+  return [...baseSeeds(), ...familySeeds()];
+}
+
+function baseSeeds(): Uint8Array[] {
   const ap = b.capAddPath([1, 1, 3], [2, 1, 3], [25, 70, 3], [1, 128, 3]);
   const caps = [
     b.capMp(1, 1),

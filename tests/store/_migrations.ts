@@ -26,3 +26,23 @@ export async function migrationsBefore(
     remove: () => Deno.remove(tmp, { recursive: true }),
   };
 }
+
+/**
+ * Runs the `ALTER TABLE … ADD COLUMN IF NOT EXISTS …;` statements of the migrations from
+ * `name` on, so that today's StoreWriter (which writes those columns) can write into a
+ * schema of before `name`. They are idempotent: the migrations add them again as a no-op.
+ */
+export async function addLaterColumns(
+  sql: { unsafe(q: string): PromiseLike<unknown> },
+  name: string,
+): Promise<string[]> {
+  const done: string[] = [];
+  for (const n of (await migrationFiles(MIGRATIONS)).filter((n) => n >= name)) {
+    const text = await Deno.readTextFile(new URL(n, MIGRATIONS));
+    for (const m of text.matchAll(/^ALTER TABLE \w+ ADD COLUMN IF NOT EXISTS [^;]+;/gm)) {
+      await sql.unsafe(m[0]);
+      done.push(m[0]);
+    }
+  }
+  return done;
+}

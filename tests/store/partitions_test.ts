@@ -130,19 +130,26 @@ dbTest(
     await sql`INSERT INTO stats_reports (time, router_id, peer_id, type, name, value)
     VALUES (now(), 1, 1, 7, 'adj-rib-in', 100000)`;
     await sql`INSERT INTO router_events (router_id, event) VALUES (1, 'initiation')`;
+    // Over the columns there are now: later migrations add some (0012: route_history.nlri).
+    const cols: Record<string, string> = {};
+    const relations = [
+      ...TIME_TABLES,
+      "v_route_history",
+      "route_activity_hourly_peer",
+      "route_activity_hourly_origin",
+    ];
+    for (const t of relations) {
+      const c = await sql`SELECT string_agg(quote_ident(column_name), ', '
+        ORDER BY ordinal_position) AS c FROM information_schema.columns
+        WHERE table_schema = 'public' AND table_name = ${t}`;
+      cols[t] = String(c[0].c);
+    }
     const digest = async () => {
       const out: Record<string, string> = {};
-      for (const t of TIME_TABLES) {
+      for (const t of relations) {
         const [{ d }] = await sql.unsafe(`SELECT count(*) || ' ' || md5(string_agg(x::text, '|'
-        ORDER BY x::text)) AS d FROM ${t} x`);
+        ORDER BY x::text)) AS d FROM (SELECT ${cols[t]} FROM ${t}) x`);
         out[t] = d;
-      }
-      for (
-        const v of ["v_route_history", "route_activity_hourly_peer", "route_activity_hourly_origin"]
-      ) {
-        const [{ d }] = await sql.unsafe(`SELECT count(*) || ' ' || md5(string_agg(x::text, '|'
-        ORDER BY x::text)) AS d FROM ${v} x`);
-        out[v] = d;
       }
       return out;
     };
@@ -173,11 +180,12 @@ dbTest(
     const deps = await sql`SELECT DISTINCT r.ev_class::regclass::text AS v FROM pg_depend d
     JOIN pg_rewrite r ON r.oid = d.objid
     WHERE d.refobjid = 'route_history'::regclass AND r.ev_class <> d.refobjid ORDER BY 1`;
-    assertEquals(deps.map((d) => d.v), [
-      "route_activity_hourly_origin",
-      "route_activity_hourly_peer",
-      "v_route_history",
-    ]);
+    // (later migrations add views of their own on it, such as 0012's v_flowspec_history)
+    for (
+      const v of ["route_activity_hourly_origin", "route_activity_hourly_peer", "v_route_history"]
+    ) {
+      assert(deps.some((d) => d.v === v), `${v} not among ${deps.map((d) => d.v)}`);
+    }
     const idx = await sql`SELECT i.inhparent::regclass::text || ' <- ' ||
       i.inhrelid::regclass::text AS a
     FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid

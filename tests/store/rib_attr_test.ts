@@ -15,7 +15,7 @@ import { readBmpStream } from "../../src/bmp/stream.ts";
 import { readInput } from "../../src/io/file.ts";
 import { fixture } from "../_data.ts";
 import { dbTest } from "./_db.ts";
-import { migrationsBefore } from "./_migrations.ts";
+import { addLaterColumns, migrationsBefore } from "./_migrations.ts";
 
 const OURS = "0009_rib_attr.sql";
 
@@ -67,6 +67,8 @@ dbTest("migration 0009 adds rib (attr_id) to a database written before it", asyn
   } finally {
     await before.remove();
   }
+  // Today's writer also writes the columns later migrations add (0012: rib.nlri).
+  await addLaterColumns(sql, "0010");
   await write(sql);
   const rows = await sql.unsafe(RIB_ROWS);
   assert(rows.length > 1000, `${rows.length} RIB rows`);
@@ -74,7 +76,7 @@ dbTest("migration 0009 adds rib (attr_id) to a database written before it", asyn
   assertEquals(n, 0);
 
   const second = await migrate(sql, { timescaledb: false });
-  assertEquals(second.applied, [OURS]);
+  assertEquals(second.applied[0], OURS); // later files follow it
   const [ix] = await sql`SELECT indexdef FROM pg_indexes WHERE indexname = 'rib_attr'`;
   assertEquals(ix.indexdef, "CREATE INDEX rib_attr ON public.rib USING btree (attr_id)");
   assertEquals(await sql.unsafe(RIB_ROWS), rows);

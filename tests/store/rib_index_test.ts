@@ -15,7 +15,7 @@ import { StoreWriter } from "../../src/store/writer.ts";
 import type { BmpMessage } from "../../src/bmp/message.ts";
 import { fixtureMessages } from "../_data.ts";
 import { dbTest } from "./_db.ts";
-import { migrationsBefore } from "./_migrations.ts";
+import { addLaterColumns, migrationsBefore } from "./_migrations.ts";
 
 const OURS = "0008_rib_btree.sql";
 
@@ -67,6 +67,8 @@ dbTest("migration 0008 moves a database written before it to rib_key in place", 
   // a unique index on them stands in while it writes (the PK still holds every row).
   await sql`CREATE UNIQUE INDEX stand_in ON rib (prefix, peer_id, path_id, afi, safi, rd,
     route_key) NULLS NOT DISTINCT`;
+  // And the columns later migrations add (0012: rib.nlri), which it writes too.
+  await addLaterColumns(sql, "0010");
   await write(sql, msgs);
   await sql`DROP INDEX stand_in`;
   assertEquals(Object.keys(await indexes(sql)).sort(), ["rib_pkey", "rib_prefix"]);

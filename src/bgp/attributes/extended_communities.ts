@@ -2,7 +2,9 @@
  * EXTENDED_COMMUNITIES (RFC 4360) with the common types named: route target and route
  * origin (RFC 4360 §4, RFC 5668), EVPN (RFC 7432 §7.5-7.7, RFC 9135), encapsulation
  * (RFC 9012), link bandwidth, OSPF domain / route type (RFC 4577), flowspec actions
- * (RFC 8955). Others keep their type, sub-type and value in hex.
+ * (RFC 8955 §7: traffic-rate, traffic-rate-packets, traffic-action, redirect to an AS2,
+ * IPv4 or AS4 route target, traffic-marking). Others keep their type, sub-type and value
+ * in hex.
  *
  * ```text
  * Type high (1) | Sub-type (1) | Value (6)      (I bit 0x80, T bit 0x40 in Type high)
@@ -73,14 +75,32 @@ export function extendedCommunityText(b: Uint8Array, off: number): string {
       }
       if (sub === 0x06) return `df-election:alg=${b[off + 2]}`;
       break;
-    case 0x80: // flowspec actions (experimental space)
+    case 0x0c: // MUP (draft-mpmz-bess-mup-safi §3.2): Direct Segment Identifier
+      if (sub === 0x00) return `mup:${dv.getUint16(off + 2)}:${dv.getUint32(off + 4)}`;
+      break;
+    case 0x80: // flowspec actions (RFC 8955 §7): rates in bytes (0x06) or packets (0x0c) per s
       if (sub === 0x06) return `traffic-rate:${dv.getUint16(off + 2)}:${dv.getFloat32(off + 4)}`;
-      if (sub === 0x07) return `traffic-action:${hex(b.subarray(off + 2, off + 8))}`;
+      if (sub === 0x0c) {
+        return `traffic-rate-packets:${dv.getUint16(off + 2)}:${dv.getFloat32(off + 4)}`;
+      }
+      if (sub === 0x07) return `traffic-action:${trafficActionText(b[off + 7])}`;
       if (sub === 0x08) return `redirect:${dv.getUint16(off + 2)}:${dv.getUint32(off + 4)}`;
       if (sub === 0x09) return `traffic-marking:${b[off + 7] & 0x3f}`;
       break;
+    case 0x81: // flowspec redirect, IPv4 address specific (RFC 8955 §7.4)
+      if (sub === 0x08) return `redirect:${ipv4(b, off + 2)}:${dv.getUint16(off + 6)}`;
+      break;
+    case 0x82: // flowspec redirect, four-octet AS specific (RFC 8955 §7.4)
+      if (sub === 0x08) return `redirect:${dv.getUint32(off + 2)}:${dv.getUint16(off + 6)}`;
+      break;
   }
   return `0x${HEX2[b[off]]}${HEX2[sub]}:${hex(b.subarray(off + 2, off + 8))}`;
+}
+
+/** Traffic-action flags (RFC 8955 §7.3): S (sample, 0x02) and T (terminal, 0x01). */
+function trafficActionText(v: number): string {
+  const s = (v & 2 ? ["sample"] : []).concat(v & 1 ? ["terminal"] : []).join(",");
+  return s || "none";
 }
 
 function macText(b: Uint8Array, off: number): string {

@@ -4,6 +4,11 @@
  * @module
  */
 
+import type { FlowspecRule } from "./flowspec.ts";
+import type { MupRoute } from "./mup.ts";
+import type { RtcMembership } from "./rtc.ts";
+import type { SrPolicyNlri } from "./sr_policy.ts";
+
 /** An EVPN route (RFC 7432 §7, RFC 9136 for type 5). Absent fields are not carried by the
  * route type. */
 export interface EvpnRoute {
@@ -41,4 +46,15 @@ export interface Nlri {
   labels?: number[];
   /** EVPN fields (AFI 25/SAFI 70). */
   evpn?: EvpnRoute;
+  /** The route's identity within its family and RD when no prefix gives it: Flowspec,
+   * RTC, SR Policy and MUP (the decoders' text forms; EVPN has `evpnRouteKey()`). */
+  key?: string;
+  /** Flow specification (SAFI 133/134). */
+  flowspec?: FlowspecRule;
+  /** Route Target membership (SAFI 132). */
+  rtc?: RtcMembership;
+  /** SR Policy candidate path key (SAFI 73). */
+  srPolicy?: SrPolicyNlri;
+  /** Mobile User Plane route (SAFI 85). */
+  mup?: MupRoute;
 }

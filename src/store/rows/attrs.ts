@@ -52,6 +52,8 @@ export interface AttrColumns {
   pmsiTunnel: unknown;
   /** BGP Prefix-SID (RFC 8669, RFC 9252), as decoded. */
   prefixSid: unknown;
+  /** TUNNEL_ENCAPSULATION (RFC 9012, SR Policy sub-TLVs of RFC 9830), as decoded. */
+  tunnelEncap: unknown;
   /** Attributes without a decoder (type, flags, value hex). */
   unknown: unknown;
   /** RFC 7606 problems of the UPDATE. */
@@ -123,6 +125,7 @@ export function attrRow(
   optJson(h, problems.length ? problems : null);
   // Hashed only when present, so that sets without one keep the ids they had before.
   if (a.prefixSid) optJson(h, a.prefixSid);
+  if (a.tunnelEncap) h.mark(11), optJson(h, a.tunnelEncap);
   const id = h.digest();
   return {
     id,
@@ -159,6 +162,7 @@ export function attrColumns(r: AttrRow): AttrColumns {
     aigp: a.aigp === undefined ? null : String(a.aigp),
     pmsiTunnel: a.pmsiTunnel ?? null,
     prefixSid: a.prefixSid ?? null,
+    tunnelEncap: a.tunnelEncap ?? null,
     unknown: a.unknown ?? null,
     problems: r.problems,
   };

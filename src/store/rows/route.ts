@@ -12,6 +12,10 @@
 
 import { AttrType } from "../../bgp/constants.ts";
 import { evpnRouteKey } from "../../bgp/nlri/evpn.ts";
+import type { FlowspecRule } from "../../bgp/nlri/flowspec.ts";
+import type { MupRoute } from "../../bgp/nlri/mup.ts";
+import type { RtcMembership } from "../../bgp/nlri/rtc.ts";
+import type { SrPolicyNlri } from "../../bgp/nlri/sr_policy.ts";
 import type { EvpnRoute, Nlri } from "../../bgp/nlri/types.ts";
 import { forEachRoute } from "../../bgp/routes.ts";
 import type { RouteMonitoringMessage } from "../../bmp/message.ts";
@@ -41,11 +45,14 @@ export interface RouteRow {
   /** The attribute set: announcements, and RFC 7606 treat-as-withdraw withdrawals. */
   attrs: AttrRow | null;
   evpn: EvpnRoute | null;
+  /** Column `nlri`: the decoded NLRI of Flowspec, RTC, SR Policy and MUP routes. */
+  nlri: FlowspecRule | RtcMembership | SrPolicyNlri | MupRoute | null;
 }
 
-/** The identity of a route within its family: the EVPN key, else the prefix. */
+/** The identity of a route within its family: the EVPN key, the typed families' key
+ * (`Nlri.key`), else the prefix. */
 export function routeKeyOf(n: Nlri): string {
-  return n.evpn ? evpnRouteKey(n.evpn) : n.prefix;
+  return n.evpn ? evpnRouteKey(n.evpn) : n.key ?? n.prefix;
 }
 
 /**
@@ -122,12 +129,13 @@ export function routeRows(
       safi,
       rd: n.rd ?? "",
       prefix: n.prefix === "" ? null : n.prefix,
-      routeKey: evpn ? evpnRouteKey(evpn) : n.prefix,
+      routeKey: evpn ? evpnRouteKey(evpn) : n.key ?? n.prefix,
       pathId: n.pathId ?? 0,
       labels: n.labels ?? evpn?.labels ?? null,
       withdrawn: withdrawn || asWithdraw || (doubtful !== null && doubtful.has(n)),
       attrs: row,
       evpn,
+      nlri: n.key === undefined ? null : n.flowspec ?? n.rtc ?? n.srPolicy ?? n.mup ?? null,
     });
   });
   return out;

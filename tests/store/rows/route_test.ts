@@ -121,6 +121,7 @@ Deno.test("routeRows() gives EVPN rows their fields, key and prefix", () => {
   encodeRoute(b, rows[0]);
   assertEquals(
     new TextDecoder().decode(b.bytes()).split("\t").slice(12),
-    ["2", "00:00:00:00:00:00:00:00:00:00", "0", "aa:bb:cc:dd:ee:ff", "10.0.0.1", "\\N"],
+    // ... evpn_gateway, then nlri (0012): NULL for EVPN, which has its own columns
+    ["2", "00:00:00:00:00:00:00:00:00:00", "0", "aa:bb:cc:dd:ee:ff", "10.0.0.1", "\\N", "\\N"],
   );
 });
