@@ -8,7 +8,16 @@
 
 import { parse as parseDotenv } from "dotenv";
 import { z } from "zod";
+import { parseHolddown } from "./collector/holddown.ts";
 import { Allowlist } from "./collector/limits.ts";
+import { parseRtrEndpoints } from "./rpki/rtr_endpoint.ts";
+
+/**
+ * libpq's names for the connection (PostgreSQL's own tools read them): used only when
+ * neither DATABASE_URL nor DATABASE_HOST is set, and then only if PGHOST is. postgres.js
+ * reads them too, so they are granted to every process (permissions.ts, POSTGRES_ENV).
+ */
+export const LIBPQ_VARS = ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"] as const;
 
 /** The variables the configuration reads (also the `--allow-env` list). */
 export const ENV_VARS = [
@@ -24,6 +33,8 @@ export const ENV_VARS = [
   "STATE_DIRECTORY",
   "PG_LISTEN",
   "METRICS_LISTEN",
+  "WEB_LISTEN",
+  "WEB_TOKEN",
   "LOG_LEVEL",
   "SENTRY_DSN",
   "SENTRY_ENVIRONMENT",
@@ -43,6 +54,9 @@ export const ENV_VARS = [
   "ROUTER_BURST_MSGS",
   "IDLE_TIMEOUT_S",
   "MAX_PEERS_PER_ROUTER",
+  "ROUTER_HOLDDOWN",
+  "RPKI_RTR",
+  "RPKI_VRP_FILE",
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -70,6 +84,15 @@ const schema = z.object({
   STATE_DIRECTORY: z.string().min(1).optional(),
   PG_LISTEN: loopbackListen.optional(),
   METRICS_LISTEN: loopbackListen.optional(),
+  // Any address; a non-loopback one needs WEB_TOKEN (checked in loadConfig).
+  WEB_LISTEN: z.string().superRefine((v, ctx) => {
+    try {
+      listenAddress(v);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+    }
+  }).optional(),
+  WEB_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   // WARN is what most tools take; either case.
   LOG_LEVEL: z.preprocess(
     (v) => typeof v === "string" ? (v.toUpperCase() === "WARN" ? "WARNING" : v.toUpperCase()) : v,
@@ -105,6 +128,25 @@ const schema = z.object({
   ROUTER_BURST_MSGS: z.coerce.number().int().min(1).max(100_000_000).default(500_000),
   IDLE_TIMEOUT_S: z.coerce.number().int().min(0).max(86_400).default(30),
   MAX_PEERS_PER_ROUTER: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  // Off by default: README "Flap hold-down" says why.
+  ROUTER_HOLDDOWN: z.string().default("off").transform((v, ctx) => {
+    try {
+      return parseHolddown(v);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+      return z.NEVER;
+    }
+  }),
+  // RPKI (README "RPKI"): RTR caches in order of preference, and/or a VRP JSON file.
+  RPKI_RTR: z.string().transform((v, ctx) => {
+    try {
+      return parseRtrEndpoints(v);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+      return z.NEVER;
+    }
+  }).optional(),
+  RPKI_VRP_FILE: z.string().min(1).optional(),
 });
 
 /**
@@ -123,6 +165,34 @@ export function loopbackAddress(v: string): { hostname: string; port: number } {
     throw new Error("must be a loopback HOST:PORT such as 127.0.0.1:5433 (no authentication)");
   }
   return { hostname, port };
+}
+
+/**
+ * Parses a `HOST:PORT` of any address (WEB_LISTEN): `0.0.0.0:8080`, `[::]:8080`,
+ * `127.0.0.1:8080`; `loopback` tells whether only this machine can connect.
+ *
+ * @example
+ * ```ts
+ * import { listenAddress } from "./config.ts";
+ * const a = listenAddress("[::1]:8080");
+ * if (a.hostname !== "::1" || a.port !== 8080 || !a.loopback) throw new Error("unexpected");
+ * ```
+ * @throws {Error} for a malformed value, a port 0 or out of range
+ */
+export function listenAddress(v: string): { hostname: string; port: number; loopback: boolean } {
+  const m = /^(?:\[([^\]]+)\]|([^:\s\[\]]+)):(\d{1,5})$/.exec(v.trim());
+  const port = m ? Number(m[3]) : 0;
+  if (!m || port < 1 || port > 65535) {
+    throw new Error("must be HOST:PORT such as 127.0.0.1:8080 or [::]:8080");
+  }
+  const hostname = m[1] ?? m[2];
+  let loopback = true;
+  try {
+    loopbackAddress(v);
+  } catch {
+    loopback = false;
+  }
+  return { hostname, port, loopback };
 }
 
 /** The validated configuration. */
@@ -154,13 +224,25 @@ export function loadConfig(env: Record<string, string | undefined>, envFileText?
     const issue = r.error.issues[0];
     const name = String(issue.path[0]);
     const shown = name === "DATABASE_URL" || name === "SENTRY_DSN" ||
-        name === "DATABASE_PASSWORD"
+        name === "DATABASE_PASSWORD" || name === "WEB_TOKEN"
       ? "(value hidden)"
       : JSON.stringify(merged[name]);
     throw new ConfigError(`${name}=${shown}: ${issue.message}`);
   }
   const d = r.data;
-  const databaseUrl = d.DATABASE_URL ?? (d.DATABASE_HOST ? pybmpmonUrl(d) : undefined);
+  const libpq: Record<string, string> = {};
+  for (const k of LIBPQ_VARS) {
+    const v = env[k] ?? fromFile[k];
+    if (v !== undefined && v !== "") libpq[k] = v;
+  }
+  if (d.WEB_LISTEN && !d.WEB_TOKEN && !listenAddress(d.WEB_LISTEN).loopback) {
+    throw new ConfigError(
+      `WEB_TOKEN: required when WEB_LISTEN=${JSON.stringify(d.WEB_LISTEN)} is not a loopback ` +
+        "address (anyone who reaches it could read the looking glass)",
+    );
+  }
+  const databaseUrl = d.DATABASE_URL ??
+    (d.DATABASE_HOST ? pybmpmonUrl(d) : libpq.PGHOST ? libpqUrl(libpq) : undefined);
   return {
     ...d,
     DATABASE_URL: databaseUrl,
@@ -178,10 +260,30 @@ function pybmpmonUrl(d: z.infer<typeof schema>): string {
   return `postgres://${auth}${host}:${d.DATABASE_PORT ?? 5432}/${e(d.DATABASE_NAME ?? "bmpmon")}`;
 }
 
+/** PGHOST, PGPORT, PGDATABASE, PGUSER and PGPASSWORD as one URL (libpq's defaults). */
+function libpqUrl(v: Record<string, string>): string {
+  const e = encodeURIComponent;
+  if (v.PGHOST.startsWith("/") || v.PGHOST.includes(",")) {
+    throw new ConfigError(
+      `PGHOST=${JSON.stringify(v.PGHOST)}: only one host name or address is taken; ` +
+        "for a unix socket or several hosts set DATABASE_URL",
+    );
+  }
+  const port = v.PGPORT ?? "5432";
+  if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65535) {
+    throw new ConfigError(`PGPORT=${JSON.stringify(port)}: must be a TCP port`);
+  }
+  const host = v.PGHOST.includes(":") ? `[${v.PGHOST}]` : v.PGHOST;
+  // libpq's default user is the OS user, which bmpmon does not read: postgres.js's own.
+  const user = v.PGUSER ? `${e(v.PGUSER)}${v.PGPASSWORD ? `:${e(v.PGPASSWORD)}` : ""}@` : "";
+  const db = v.PGDATABASE ?? v.PGUSER;
+  return `postgres://${user}${host}:${port}${db ? `/${e(db)}` : ""}`;
+}
+
 /** Reads the environment (only the listed variables) and the env file, if given. */
 export async function configFromProcess(envFile?: string): Promise<Config> {
   const env: Record<string, string | undefined> = {};
-  for (const k of ENV_VARS) env[k] = Deno.env.get(k);
+  for (const k of [...ENV_VARS, ...LIBPQ_VARS]) env[k] = Deno.env.get(k);
   let text: string | undefined;
   if (envFile) {
     try {

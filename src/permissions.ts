@@ -94,8 +94,8 @@ function hasUser(url: string): boolean {
 /**
  * Every permission the configuration needs: listen addresses (BMP and every `*_LISTEN`
  * variable), the database (or the embedded store's unix socket), the control socket and
- * Sentry's host; the variables the configuration and postgres.js read; DATA_DIR (read and
- * write: store, spool), the env file, the migrations and the embedded store's code (read).
+ * Sentry's host and the RTR caches; the variables the configuration and postgres.js read; DATA_DIR (read and
+ * write: store, spool), the env file, the VRP file, the migrations and the embedded store's code (read).
  * No `--allow-sys`, `--allow-run` or `--allow-ffi`: nothing in bmpmon needs them.
  */
 export function grants(config: Config, opts: PermissionOptions = {}): Grant[] {
@@ -124,6 +124,7 @@ export function grants(config: Config, opts: PermissionOptions = {}): Grant[] {
     const u = new URL(config.SENTRY_DSN);
     add("net", hostPort(u.hostname, u.port || (u.protocol === "http:" ? 80 : 443)), "SENTRY_DSN");
   }
+  for (const e of config.RPKI_RTR ?? []) add("net", hostPort(e.hostname, e.port), "RPKI_RTR");
   for (const name of ENV_VARS) add("env", name, "configuration");
   // The embedded store's pool is postgres.js too.
   for (const name of POSTGRES_ENV) add("env", name, "postgres.js");
@@ -136,6 +137,7 @@ export function grants(config: Config, opts: PermissionOptions = {}): Grant[] {
   add("write", config.dataDir, "DATA_DIR");
   if (opts.envFile) add("read", opts.envFile, "--env-file");
   add("read", MIGRATIONS_DIR, "migrations");
+  if (config.RPKI_VRP_FILE) add("read", config.RPKI_VRP_FILE, "RPKI_VRP_FILE");
   if (!config.DATABASE_URL) {
     for (const p of embeddedReadPaths()) add("read", p, "embedded store (PGlite)");
   }

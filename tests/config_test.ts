@@ -1,6 +1,6 @@
 import { ConfigError, ENV_VARS, loadConfig } from "../src/config.ts";
 import { permissionFlags } from "../src/permissions.ts";
-import { assertEquals, assertThrows } from "./_assert.ts";
+import { assert, assertEquals, assertThrows } from "./_assert.ts";
 
 Deno.test("loadConfig() applies defaults", () => {
   const c = loadConfig({});
@@ -110,4 +110,102 @@ Deno.test("loadConfig() builds DATABASE_URL from pybmpmon's DATABASE_HOST and fr
     ConfigError,
   );
   assertEquals(t.message.startsWith('SENTRY_TRACES_SAMPLE_RATE="2": '), true, t.message);
+});
+
+Deno.test("loadConfig() parses ROUTER_HOLDDOWN (off by default) and names a bad one in one line", () => {
+  assertEquals(loadConfig({}).ROUTER_HOLDDOWN, undefined);
+  assertEquals(loadConfig({ ROUTER_HOLDDOWN: "OFF" }).ROUTER_HOLDDOWN, undefined);
+  assertEquals(loadConfig({ ROUTER_HOLDDOWN: "3/300s/600s" }).ROUTER_HOLDDOWN, {
+    flaps: 3,
+    periodMs: 300_000,
+    holdMs: 600_000,
+  });
+  assertEquals(loadConfig({ ROUTER_HOLDDOWN: "4/1m/2h" }).ROUTER_HOLDDOWN, {
+    flaps: 4,
+    periodMs: 60_000,
+    holdMs: 7_200_000,
+  });
+  for (const bad of ["3/300s", "0/300s/600s", "3/-1s/600s", "3/300x/600s", "x/1/1", "3/0/600"]) {
+    const e = assertThrows(() => loadConfig({ ROUTER_HOLDDOWN: bad }), ConfigError);
+    assertEquals(
+      e.message.startsWith(`ROUTER_HOLDDOWN=${JSON.stringify(bad)}: Cannot parse`),
+      true,
+      e.message,
+    );
+    assertEquals(e.message.includes("\n"), false);
+  }
+});
+
+Deno.test("loadConfig() reads RPKI_RTR as caches in order and RPKI_VRP_FILE as a path", () => {
+  const c = loadConfig({
+    RPKI_RTR: "127.0.0.1:3323, [2001:db8::1]:323,rpki.example:8282",
+    RPKI_VRP_FILE: "/var/lib/rpki-client/json",
+  });
+  assertEquals(c.RPKI_RTR, [
+    { hostname: "127.0.0.1", port: 3323 },
+    { hostname: "2001:db8::1", port: 323 },
+    { hostname: "rpki.example", port: 8282 },
+  ]);
+  assertEquals(c.RPKI_VRP_FILE, "/var/lib/rpki-client/json");
+  assertEquals([loadConfig({}).RPKI_RTR, loadConfig({}).RPKI_VRP_FILE], [undefined, undefined]);
+  for (const bad of ["127.0.0.1", "127.0.0.1:0", "host:70000", "2001:db8::1:323", "a:1,,b:2"]) {
+    const e = assertThrows(() => loadConfig({ RPKI_RTR: bad }), ConfigError);
+    assertEquals(e.message.startsWith(`RPKI_RTR=${JSON.stringify(bad)}: `), true, e.message);
+    assertEquals(e.message.includes("\n"), false);
+  }
+});
+
+Deno.test("loadConfig() takes WEB_LISTEN on loopback, and elsewhere only with WEB_TOKEN", () => {
+  assertEquals(loadConfig({ WEB_LISTEN: "127.0.0.1:8080" }).WEB_LISTEN, "127.0.0.1:8080");
+  const c = loadConfig({ WEB_LISTEN: "0.0.0.0:8080", WEB_TOKEN: "0123456789abcdef" });
+  assertEquals([c.WEB_LISTEN, c.WEB_TOKEN], ["0.0.0.0:8080", "0123456789abcdef"]);
+  const e = assertThrows(() => loadConfig({ WEB_LISTEN: "[::]:8080" }), ConfigError);
+  assert(e.message.startsWith("WEB_TOKEN: required when WEB_LISTEN"), e.message);
+  assertEquals(e.message.includes("\n"), false);
+  const short = assertThrows(() => loadConfig({ WEB_TOKEN: "short" }), ConfigError);
+  assertEquals(short.message, "WEB_TOKEN=(value hidden): must be at least 16 characters");
+  assertThrows(() => loadConfig({ WEB_LISTEN: "8080" }), ConfigError);
+});
+
+Deno.test("loadConfig() connects with libpq's PGHOST and friends when nothing else is set", () => {
+  const env = {
+    PGHOST: "db.example",
+    PGPORT: "5433",
+    PGDATABASE: "bmp",
+    PGUSER: "collector",
+    PGPASSWORD: "p@ss",
+  };
+  assertEquals(loadConfig(env).DATABASE_URL, "postgres://collector:p%40ss@db.example:5433/bmp");
+  // From the env file too, and libpq's defaults: port 5432, database named as the user.
+  assertEquals(
+    loadConfig({}, "PGHOST=::1\nPGUSER=bmpmon\n").DATABASE_URL,
+    "postgres://bmpmon@[::1]:5432/bmpmon",
+  );
+  // Without PGHOST they are postgres.js's business only: the embedded store stays.
+  assertEquals(loadConfig({ PGUSER: "x", PGPORT: "5433" }).DATABASE_URL, undefined);
+  // DATABASE_URL, then pybmpmon's DATABASE_HOST, come first.
+  assertEquals(
+    loadConfig({ ...env, DATABASE_URL: "postgres://u@h:1/d" }).DATABASE_URL,
+    "postgres://u@h:1/d",
+  );
+  assertEquals(
+    loadConfig({ ...env, DATABASE_HOST: "other" }).DATABASE_URL,
+    "postgres://other:5432/bmpmon",
+  );
+  const net = permissionFlags(loadConfig(env)).find((f) => f.startsWith("--allow-net="));
+  assert(net?.split("=")[1].split(",").includes("db.example:5433"), net);
+  // What cannot be one URL is said in one line, the password never shown.
+  for (
+    const [bad, name] of [[{ PGHOST: "/var/run/postgresql" }, "PGHOST"], [
+      { PGPORT: "x" },
+      "PGPORT",
+    ]]
+  ) {
+    const e = assertThrows(
+      () => loadConfig({ ...env, ...bad as Record<string, string> }),
+      ConfigError,
+    );
+    assert(e.message.startsWith(`${name}=`) && !e.message.includes("\n"), e.message);
+    assert(!e.message.includes("p@ss"), e.message);
+  }
 });

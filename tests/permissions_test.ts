@@ -96,6 +96,18 @@ Deno.test("grants() follow the database, Sentry, listen host and paths of the co
   );
 });
 
+Deno.test("grants() reach every RTR cache of RPKI_RTR and read RPKI_VRP_FILE", () => {
+  const c = loadConfig({
+    RPKI_RTR: "127.0.0.1:3323,[2001:db8::1]:323,rtr.example:8282",
+    RPKI_VRP_FILE: "/var/lib/rpki-client/json",
+  });
+  const net = values(c, "net");
+  for (const a of ["127.0.0.1:3323", "[2001:db8::1]:323", "rtr.example:8282"]) {
+    assert(net.includes(a), `${a} not in ${net.join(",")}`);
+  }
+  assert(values(c, "read").includes("/var/lib/rpki-client/json"), values(c, "read").join(","));
+});
+
 const LISTEN_VARS = ENV_VARS.filter((v) => v.endsWith("_LISTEN"));
 for (const name of LISTEN_VARS) {
   Deno.test(`grants() open the ${name} address`, () => {

@@ -4,9 +4,9 @@
  * output by default, the endpoint's JSON with `--json`.
  *
  * ```text
- * bmpmon show summary
+ * bmpmon show summary | station
  * bmpmon show clients
- * bmpmon show client ID [peers | peer PEER | messages [--last N]]
+ * bmpmon show client ID [peers | peer PEER [messages [--last N]] | messages [--last N]]
  * bmpmon show routes PREFIX [--exact | --longer] [--limit N]
  * bmpmon clear client ID
  * bmpmon debug client ID [on | off]
@@ -22,10 +22,12 @@ import type {
   ClientDetail,
   ClientInfo,
   DebugState,
+  HeldRouterInfo,
   MessageInfo,
   PeerInfo,
   RoutesResult,
   SqlResult,
+  Station,
   Summary,
 } from "../control/api.ts";
 import { ControlClient, ControlRequestError, NoCollectorError } from "../control/client.ts";
@@ -41,12 +43,14 @@ import {
   routesText,
   sqlJson,
   sqlText,
+  stationText,
   summaryText,
 } from "./show.ts";
 
 /** Usage lines of the control commands. */
 export const CONTROL_USAGE =
-  `  bmpmon show summary | clients | client ID [peers | peer PEER | messages [--last N]]
+  `  bmpmon show summary | station | clients | client ID [peers | peer PEER | messages]
+  bmpmon show client ID [peer PEER] messages [--last N]
       Ask the running collector (its socket: DATA_DIR/bmpmon.sock). --json: the raw answer.
   bmpmon show routes PREFIX [--exact | --longer] [--limit N]
       Current routes: longest match per RIB view (default), the prefix itself, or it and
@@ -93,10 +97,17 @@ async function show(c: ControlClient, args: string[], flags: Map<string, string 
     const s = await c.request<Summary>("GET", "/summary");
     return { json: s, text: summaryText(s) };
   }
+  if (what === "station") {
+    noMore(args, 1);
+    const s = await c.request<Station>("GET", "/station");
+    return { json: s, text: stationText(s) };
+  }
   if (what === "clients") {
     noMore(args, 1);
     const s = await c.request<ClientInfo[]>("GET", "/clients");
-    return { json: s, text: clientsText(s) };
+    // --json stays the array of connections; `show station --json` lists the held-down.
+    const held = await c.request<HeldRouterInfo[]>("GET", "/holddowns");
+    return { json: s, text: clientsText(s, held) };
   }
   if (what === "client") {
     const n = id(args, "show client");
@@ -112,8 +123,15 @@ async function show(c: ControlClient, args: string[], flags: Map<string, string 
     }
     if (args[2] === "peer") {
       if (!args[3]) throw new UsageError("show client ID peer needs PEER (its address)");
+      const peer = `${base}/peers/${encodeURIComponent(args[3])}`;
+      if (args[4] === "messages") {
+        noMore(args, 5);
+        const last = wholeNumber(flags.get("last"), "last", 20);
+        const s = await c.request<MessageInfo[]>("GET", `${peer}/messages?n=${last}`);
+        return { json: s, text: messagesText(s) };
+      }
       noMore(args, 4);
-      const s = await c.request<PeerInfo[]>("GET", `${base}/peers/${encodeURIComponent(args[3])}`);
+      const s = await c.request<PeerInfo[]>("GET", peer);
       return { json: s, text: peerText(s) };
     }
     if (args[2] === "messages") {
@@ -136,7 +154,9 @@ async function show(c: ControlClient, args: string[], flags: Map<string, string 
     const s = await c.request<RoutesResult>("GET", `/routes?${q}`);
     return { json: s, text: routesText(s) };
   }
-  throw new UsageError(`show ${what ?? ""}: summary, clients, client ID or routes PREFIX`);
+  throw new UsageError(
+    `show ${what ?? ""}: summary, station, clients, client ID or routes PREFIX`,
+  );
 }
 
 async function act(

@@ -1,7 +1,7 @@
 /**
- * Progress of a long command (decode of a big capture, replay) on a terminal: one line on
- * stderr, redrawn at most a few times a second, with what is done, the rate and the time
- * left. Nothing at all when stderr is not a terminal, so pipes and logs stay clean.
+ * Progress of a long command (decode of a big capture, replay, migrate) on a terminal:
+ * one line on stderr, redrawn at most a few times a second, with what is done, the rate
+ * and the time left (or, for migrate, the file applying and the time so far). Nothing at all when stderr is not a terminal, so pipes and logs stay clean.
  *
  * @module
  */
@@ -101,5 +101,73 @@ export class Progress {
     // \r and erase-line: redraw in place.
     this.#sink.writeSync(ENC.encode(`\r\x1b[2K${line}`));
     this.#shown = true;
+  }
+}
+
+/**
+ * The line of a command that goes through named steps, such as the migration files.
+ *
+ * @example
+ * ```ts
+ * import { stepLine } from "./progress.ts";
+ * const line = stepLine("migrate", "0009_rib_attr_index.sql", 3, 10, 65);
+ * if (line !== "migrate: applying 0009_rib_attr_index.sql (3 of 10), 1m05s") throw new Error(line);
+ * ```
+ */
+export function stepLine(
+  what: string,
+  step: string,
+  index: number,
+  total: number,
+  seconds: number,
+): string {
+  return `${what}: applying ${step} (${index} of ${total}), ${duration(seconds)}`;
+}
+
+/**
+ * A redrawn line naming the step under way and the time since the first step; a no-op
+ * unless the sink is a terminal. One step can take minutes (an index on a big table), so
+ * the elapsed time is redrawn every second until the next step or {@linkcode StepProgress.done}.
+ */
+export class StepProgress {
+  readonly #sink: ProgressSink;
+  readonly #what: string;
+  readonly #on: boolean;
+  #t0 = 0;
+  #line?: () => string;
+  #timer?: ReturnType<typeof setInterval>;
+
+  /** @param what the command, at the start of the line */
+  constructor(what: string, sink: ProgressSink = Deno.stderr) {
+    this.#what = what;
+    this.#sink = sink;
+    this.#on = sink.isTerminal();
+  }
+
+  /** Step `index` of `total` (1-based), named `name`, begins. */
+  step(name: string, index: number, total: number): void {
+    if (!this.#on) return;
+    if (this.#line === undefined) this.#t0 = performance.now();
+    this.#line = () =>
+      stepLine(this.#what, name, index, total, (performance.now() - this.#t0) / 1000);
+    this.#draw();
+    if (this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#draw(), 1000);
+      Deno.unrefTimer(this.#timer);
+    }
+  }
+
+  /** Ends the line with `summary` (`10 files applied`) and the time taken, if a step was shown. */
+  done(summary: string): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    if (!this.#on || this.#line === undefined) return;
+    const took = duration((performance.now() - this.#t0) / 1000);
+    this.#sink.writeSync(ENC.encode(`\r\x1b[2K${this.#what}: ${summary} in ${took}\n`));
+    this.#line = undefined;
+  }
+
+  #draw(): void {
+    if (this.#line) this.#sink.writeSync(ENC.encode(`\r\x1b[2K${this.#line()}`));
   }
 }

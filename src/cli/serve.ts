@@ -11,6 +11,7 @@ import postgres from "postgres";
 import { PeerStatsSink } from "../collector/peer_stats.ts";
 import { Allowlist } from "../collector/limits.ts";
 import { Collector } from "../collector/server.ts";
+import { StepProgress } from "./progress.ts";
 import { StoreSink } from "../collector/store_sink.ts";
 import { type Config, loopbackAddress } from "../config.ts";
 import { startControlPlane } from "../control/plane.ts";
@@ -18,6 +19,9 @@ import { postgresReadQuery } from "../control/query.ts";
 import { RouterTap } from "../control/tap.ts";
 import { logger, setupLogging } from "../log.ts";
 import { CollectorMetrics } from "../metrics/collector_metrics.ts";
+import { registerRpkiMetrics } from "../rpki/rpki_metrics.ts";
+import { RovMetrics } from "../rpki/rov_metrics.ts";
+import { RpkiService } from "../rpki/rpki_service.ts";
 import { startCheckpointer } from "../store/embedded/checkpoint.ts";
 import { openEmbedded } from "../store/embedded/mod.ts";
 import { migrate } from "../store/migrate.ts";
@@ -32,7 +36,7 @@ import { SpoolSink } from "../spool/sink.ts";
  * Opens the store (PostgreSQL at DATABASE_URL, else the embedded store under DATA_DIR)
  * with a pool for `lanes` writer lanes, and applies the migrations.
  */
-export async function openDatabase(config: Config) {
+export async function openDatabase(config: Config, progress?: StepProgress) {
   const embedded = config.DATABASE_URL ? undefined : await openEmbedded({
     dataDir: config.dataDir,
     pgListen: config.PG_LISTEN ? loopbackAddress(config.PG_LISTEN) : undefined,
@@ -48,13 +52,16 @@ export async function openDatabase(config: Config) {
     const result = await migrate(sql, {
       retention: config.RETENTION,
       compressAfter: config.COMPRESS_AFTER,
+      onApply: (name, i, n) => progress?.step(name, i, n),
     });
+    progress?.done(`${result.applied.length} files applied`);
     // Partitions ahead before the first COPY (`migrate` too); the retention job keeps them.
     if (!result.timescaledb) await ensurePartitions(sql);
     /** A one-connection pool for each store lane. */
     const connect = () => pool(1);
     return { sql, result, embedded, connect };
   } catch (e) {
+    progress?.done("failed");
     await sql.end({ timeout: 5 });
     await embedded?.close();
     throw e;
@@ -98,7 +105,11 @@ export async function runServe(config: Config): Promise<number> {
       tracesSampleRate: config.SENTRY_TRACES_SAMPLE_RATE,
     });
   }
-  const { sql, result, embedded, connect } = await openDatabase(config);
+  // On a terminal, a line shows the migration file applying (nothing when stderr is not).
+  const { sql, result, embedded, connect } = await openDatabase(
+    config,
+    new StepProgress("migrate"),
+  );
   log.info("database ready", { applied: result.applied, timescaledb: result.timescaledb });
   if (embedded) {
     log.info("embedded store at {pgdata}", {
@@ -147,6 +158,25 @@ export async function runServe(config: Config): Promise<number> {
   // Hex and decoded dumps: every router with LOG_LEVEL=DEBUG, else `bmpmon debug client ID`.
   const tap = new RouterTap(spool, config.LOG_LEVEL === "DEBUG");
   const metrics = new CollectorMetrics();
+  // RPKI sources (README "RPKI"): off the BMP path, they share only the database pool.
+  // Started without any too: the VRPs of a source no longer configured are dropped.
+  const rpkiLog = logger("rpki");
+  // Whole-RIB validation runs (rpki_changes, bmpmon_rpki_routes) only with a source: without
+  // one every route is unknown, and a run costs seconds of database time per million routes.
+  const rov = config.RPKI_RTR?.length || config.RPKI_VRP_FILE
+    ? new RovMetrics(metrics.registry, (q) => sql.unsafe(q), {
+      onError: (e) => rpkiLog.error("RPKI validation run failed: {error}", { error: String(e) }),
+    })
+    : undefined;
+  const rpki = RpkiService.start(sql, {
+    rtr: config.RPKI_RTR,
+    vrpFile: config.RPKI_VRP_FILE,
+    log: (level, message, fields) => logTo(rpkiLog, level, message, fields),
+    onStored: () => rov?.soon(),
+  });
+  registerRpkiMetrics(metrics.registry, () => rpki.sources());
+  // The first run after the VRP file is in (RTR sets arrive later, through onStored).
+  if (rov) void rpki.ready.then(() => rov.start());
   const stats = new PeerStatsSink(metrics.sink(tap));
   const collector = new Collector({
     hostname: config.BMP_LISTEN_HOST,
@@ -161,6 +191,7 @@ export async function runServe(config: Config): Promise<number> {
       burstMessages: config.ROUTER_BURST_MSGS,
       idleTimeoutMs: config.IDLE_TIMEOUT_S * 1000,
       maxPeersPerRouter: config.MAX_PEERS_PER_ROUTER,
+      holddown: config.ROUTER_HOLDDOWN,
     },
     log: (level, message, fields) => logTo(logger("collector"), level, message, fields),
   });
@@ -213,6 +244,8 @@ export async function runServe(config: Config): Promise<number> {
   log.info("stopping on {signal}", { signal });
   clearInterval(timer);
   await control.stop();
+  await rpki.stop();
+  await rov?.stop();
   await retention?.stop();
   let code = 0;
   let applied = false;
@@ -252,7 +285,7 @@ export async function runServe(config: Config): Promise<number> {
 
 /** `bmpmon migrate`: applies the migrations and exits. */
 export async function runMigrate(config: Config): Promise<number> {
-  const { sql, result, embedded } = await openDatabase(config);
+  const { sql, result, embedded } = await openDatabase(config, new StepProgress("migrate"));
   await sql.end({ timeout: 5 });
   await embedded?.close();
   console.log(JSON.stringify(result));

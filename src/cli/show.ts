@@ -8,10 +8,12 @@
 import type {
   ClientDetail,
   ClientInfo,
+  HeldRouterInfo,
   MessageInfo,
   PeerInfo,
   RoutesResult,
   SqlResult,
+  Station,
   Summary,
 } from "../control/api.ts";
 import {
@@ -24,10 +26,62 @@ import {
   table,
 } from "../control/format.ts";
 
+function storeText(st: Summary["store"]): string {
+  return `${st.kind} ${st.state === "ok" ? `ok (probe ${st.probe_ms} ms)` : `ERROR: ${st.error}`}`;
+}
+
+function spoolText(sp: Summary["spool"]): string {
+  return `${count(sp.depth)} messages waiting, ${humanBytes(sp.bytes)}, ${sp.mode}` +
+    (sp.outage_s ? `, database gone for ${sp.outage_s} s` : "");
+}
+
+/** One held-down router in one line: `192.0.2.1 (9m58s left, 3 flaps, 2 refused)`. */
+function heldLine(h: HeldRouterInfo): string {
+  return `${h.address} (${duration(h.left_s)} left, ${h.flaps} flaps, ${count(h.refused)} refused)`;
+}
+
+/** `show station`. */
+export function stationText(s: Station): string {
+  const c = s.clients;
+  const max = c.max === null ? "no limit" : `max ${count(c.max)}`;
+  const perAddress = c.max_per_address === null ? "" : `, ${count(c.max_per_address)} per address`;
+  const hd = s.holddown;
+  const listen = s.listen.address.includes(":") ? `[${s.listen.address}]` : s.listen.address;
+  return fields([
+    ["version", s.version],
+    ["uptime", `${duration(s.uptime_s)} (since ${s.started_at})`],
+    ["listening", `${listen}:${s.listen.port}`],
+    ["clients", `${c.current} current, ${max}${perAddress}`],
+    [
+      "hold-down",
+      hd ? `${hd.flaps} flaps in ${duration(hd.period_s)}: held ${duration(hd.hold_s)}` : "off",
+    ],
+    ["held down", s.held_down.length ? s.held_down.map(heldLine).join(", ") : "none"],
+    ["store", storeText(s.store)],
+    ["spool", spoolText(s.spool)],
+    ["bus", s.bus.kind === "none" ? "none" : `${s.bus.kind} ${s.bus.state}`],
+  ]);
+}
+
+/** The held-down section of `show clients` (empty when none is held). */
+export function heldText(list: HeldRouterInfo[]): string {
+  if (list.length === 0) return "";
+  return "held down (ROUTER_HOLDDOWN): new connections refused until the hold ends\n" + table(
+    ["Address", "Since", "Left", "Flaps", "Refused", "Hold-downs"],
+    list.map((h) => [
+      h.address,
+      h.since,
+      duration(h.left_s),
+      h.flaps,
+      h.refused,
+      h.holddowns,
+    ]),
+  );
+}
+
 /** `show summary`. */
 export function summaryText(s: Summary): string {
   const st = s.store;
-  const probe = st.state === "ok" ? `ok (probe ${st.probe_ms} ms)` : `ERROR: ${st.error}`;
   return fields([
     ["uptime", `${duration(s.uptime_s)} (since ${s.started_at})`],
     ["listening", s.listen],
@@ -41,26 +95,47 @@ export function summaryText(s: Summary): string {
       `${count(s.messages)} (${humanBytes(s.bytes)}, ${count(s.decode_errors)} decode errors)`,
     ],
     ["routes", `${count(s.routes.announced)} announced, ${count(s.routes.withdrawn)} withdrawn`],
-    ["store", `${st.kind} ${probe}`],
+    ["store", storeText(st)],
     [
       "batches",
       `${count(st.batches)} committed, ${count(st.routes)} routes, ${count(st.errors)} errors, ` +
       `${count(st.commit_ms)} ms in transactions`,
     ],
-    [
-      "spool",
-      `${count(s.spool.depth)} messages waiting, ${humanBytes(s.spool.bytes)}, ${s.spool.mode}` +
-      (s.spool.outage_s ? `, database gone for ${s.spool.outage_s} s` : ""),
-    ],
+    ["spool", spoolText(s.spool)],
+    ["rpki", rpkiText(s.rpki ?? [])],
   ]);
+}
+
+/** The `rpki` line of `show summary`: each source, an expired one in capitals. */
+export function rpkiText(list: Summary["rpki"]): string {
+  if (list.length === 0) return "off (no RPKI_RTR or RPKI_VRP_FILE)";
+  return list.map((r) => {
+    const state = r.state === "expired"
+      ? "EXPIRED (VRPs dropped, every route unknown)"
+      : r.state === "error" || r.state === "stale"
+      ? r.state.toUpperCase()
+      : r.state;
+    const parts = [`${r.source} ${state}`, `${count(r.vrps)} VRPs`];
+    if (r.serial !== null) parts.push(`serial ${r.serial}`);
+    if (r.protocol_version !== null) parts.push(`v${r.protocol_version}`);
+    if (r.age_s !== null) parts.push(`updated ${duration(r.age_s)} ago`);
+    if (r.error) parts.push(r.error);
+    return parts.join(", ");
+  }).join("; ");
 }
 
 function peersCell(c: ClientInfo): string {
   return `${c.peers} (${c.peers_up} up)`;
 }
 
-/** `show clients`. */
-export function clientsText(list: ClientInfo[]): string {
+/** `show clients`, with the held-down routers below. */
+export function clientsText(list: ClientInfo[], held: HeldRouterInfo[] = []): string {
+  const h = heldText(held);
+  const connected = clientsTable(list);
+  return h ? `${connected}\n\n${h}` : connected;
+}
+
+function clientsTable(list: ClientInfo[]): string {
   if (list.length === 0) return "no router connected";
   return table(
     ["ID", "Address:Port", "Name", "Uptime", "Peers", "Messages", "Data"],
@@ -156,13 +231,14 @@ export function messagesText(list: MessageInfo[]): string {
 export function routesText(r: RoutesResult): string {
   if (r.routes.length === 0) return `no route for ${r.prefix} (${r.match} match)`;
   const t = table(
-    ["Router", "Peer", "AS", "RIB", "Prefix", "AS path", "Next hop", "Communities"],
+    ["Router", "Peer", "AS", "RIB", "Prefix", "RPKI", "AS path", "Next hop", "Communities"],
     r.routes.map((x) => [
       x.router,
       x.peer,
       x.peer_asn,
       x.rib,
       `${x.rd ? `${x.rd}:` : ""}${x.prefix}${x.path_id === null ? "" : ` #${x.path_id}`}`,
+      x.rpki_state ?? "",
       x.as_path,
       x.next_hop ?? "",
       [...x.communities, ...x.large_communities].join(" "),

@@ -14,6 +14,8 @@
  * - `max_connections`: connections refused, `MAX_CONNECTIONS` open already;
  * - `max_connections_per_address`: connections refused, `MAX_CONNECTIONS_PER_ADDRESS`
  *   open from that address already;
+ * - `held_down`: connections refused, their address held down for flapping
+ *   (`ROUTER_HOLDDOWN`, holddown.ts);
  * - `idle_timeout`: connections closed without a valid message within `IDLE_TIMEOUT_S`;
  * - `message_too_large`: connections closed on a message over `MAX_MESSAGE_BYTES`;
  * - `broken_framing`: connections closed on a header that breaks framing (version not 3
@@ -25,6 +27,7 @@ export type LimitReason =
   | "not_allowed"
   | "max_connections"
   | "max_connections_per_address"
+  | "held_down"
   | "idle_timeout"
   | "message_too_large"
   | "broken_framing"
@@ -36,11 +39,20 @@ export const LIMIT_REASONS: readonly LimitReason[] = [
   "not_allowed",
   "max_connections",
   "max_connections_per_address",
+  "held_down",
   "idle_timeout",
   "message_too_large",
   "broken_framing",
   "rate_limited",
   "peers_per_router",
+];
+
+/** The limits that refuse a connection before anything is read from it. */
+export const REFUSAL_REASONS: readonly LimitReason[] = [
+  "not_allowed",
+  "max_connections",
+  "max_connections_per_address",
+  "held_down",
 ];
 
 /** A counter per {@linkcode LimitReason}, all zero. */

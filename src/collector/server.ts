@@ -14,100 +14,22 @@
  */
 
 import type { BmpMessage } from "../bmp/message.ts";
-import { BmpSession } from "../bmp/session.ts";
-import type { DecodeError } from "../wire/errors.ts";
 import { toDecodeError } from "../wire/errors.ts";
 import { Framer } from "./framer.ts";
+import { FlapHolddown, holdFields } from "./holddown.ts";
 import {
-  type Allowlist,
   ConnectionCounter,
   type LimitReason,
   newLimitCounters,
   PeerCap,
   TokenBucket,
 } from "./limits.ts";
+import { type CollectorOptions, RouterConnection } from "./router_connection.ts";
+
+export * from "./router_connection.ts";
 
 /** Decode errors logged one by one per connection; later ones are only counted. */
 const LOGGED_DECODE_ERRORS = 10;
-
-/** What the collector knows about one router connection. */
-export class RouterConnection {
-  readonly id: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
-  readonly connectedAt: Date = new Date();
-  readonly session: BmpSession = new BmpSession();
-  sysName?: string;
-  sysDescr?: string;
-  bytes = 0;
-  messages = 0;
-  errors = 0;
-  /** Messages dropped because their peer is beyond the router's peer limit. */
-  dropped = 0;
-  readonly byType: Record<string, number> = {};
-  /** Set once the connection ended. */
-  closedAt?: Date;
-
-  constructor(id: number, remoteAddress: string, remotePort: number) {
-    this.id = id;
-    this.remoteAddress = remoteAddress;
-    this.remotePort = remotePort;
-  }
-
-  /** `address:port`. */
-  get endpoint(): string {
-    return this.remoteAddress.includes(":")
-      ? `[${this.remoteAddress}]:${this.remotePort}`
-      : `${this.remoteAddress}:${this.remotePort}`;
-  }
-}
-
-/** Where decoded messages go. */
-export interface MessageSink {
-  /**
-   * Takes one message; a returned promise means "stop reading until it resolves".
-   * `raw` is a view of the message's bytes, valid only during the call.
-   */
-  write(router: RouterConnection, m: BmpMessage, raw: Uint8Array): void | Promise<void>;
-  /** A message that failed to decode (`raw` is a copy of its bytes). */
-  decodeError?(router: RouterConnection, error: DecodeError, raw: Uint8Array): void;
-  /** A router connected. */
-  routerUp?(router: RouterConnection): void | Promise<void>;
-  /** A router's connection ended (closed by it, by us, or broken framing). */
-  routerDown?(router: RouterConnection, reason: string): void | Promise<void>;
-}
-
-/** Limits on connections and routers (README "Limits and hostile input"); unset: none. */
-export interface CollectorLimits {
-  /** Source addresses allowed to connect. */
-  allow?: Allowlist;
-  maxConnections?: number;
-  maxConnectionsPerAddress?: number;
-  /** Messages per second one connection may send before its reads pause (0: no limit). */
-  maxMessagesPerS?: number;
-  /** Messages a connection may send at once above the rate (default: one second's worth). */
-  burstMessages?: number;
-  /** Close a connection that has sent no valid message this long after connecting (ms). */
-  idleTimeoutMs?: number;
-  /** Distinct peers (per-peer header keys) one connection may report. */
-  maxPeersPerRouter?: number;
-}
-
-/** Listener options. */
-export interface CollectorOptions {
-  hostname: string;
-  port: number;
-  sink: MessageSink;
-  /** Largest BMP message accepted (default 1 MiB). */
-  maxMessageLength?: number;
-  limits?: CollectorLimits;
-  /** Called for events worth logging. */
-  log?: (
-    level: "info" | "warn" | "error",
-    message: string,
-    fields: Record<string, unknown>,
-  ) => void;
-}
 
 /** An open connection, and how the collector ends it. */
 interface Connection {
@@ -125,6 +47,8 @@ export class Collector {
   readonly routers: Map<number, RouterConnection> = new Map();
   /** How often each limit was hit (see {@linkcode LimitReason} for what is counted). */
   readonly limits: Record<LimitReason, number> = newLimitCounters();
+  /** Flap counts and router addresses held down (with `limits.holddown`). */
+  readonly holddown?: FlapHolddown;
   readonly #opts: CollectorOptions;
   readonly #counter: ConnectionCounter;
   #listener?: Deno.TcpListener;
@@ -141,6 +65,12 @@ export class Collector {
       l.maxConnections ?? Infinity,
       l.maxConnectionsPerAddress ?? Infinity,
     );
+    if (l.holddown) this.holddown = new FlapHolddown(l.holddown);
+  }
+
+  /** `MAX_CONNECTIONS` and `MAX_CONNECTIONS_PER_ADDRESS` (Infinity: none). */
+  get maxConnections(): { total: number; perAddress: number } {
+    return { total: this.#counter.maxTotal, perAddress: this.#counter.maxPerAddress };
   }
 
   /** Open connections. */
@@ -178,19 +108,28 @@ export class Collector {
         continue;
       }
       const addr = conn.remoteAddr;
-      const refused = this.#opts.limits?.allow?.allows(addr.hostname) === false
+      // A held-down router is refused before the counter admits it: it holds no slot.
+      const allowed = this.#opts.limits?.allow?.allows(addr.hostname) !== false;
+      const held = allowed ? this.holddown?.refuse(addr.hostname, Date.now()) : undefined;
+      const refused = !allowed
         ? "not_allowed"
+        : held
+        ? "held_down"
         : this.#counter.admit(addr.hostname);
       if (refused) {
         this.limits[refused]++;
         try {
           conn.close();
         } catch { /* already closed */ }
-        this.#opts.log?.("warn", "connection refused", {
-          limit: refused,
-          address: addr.hostname,
-          port: addr.port,
-        });
+        // A flapping router retries every few seconds: one line per hold-down is enough.
+        if (!held || held.refused === 1) {
+          this.#opts.log?.("warn", "connection refused", {
+            limit: refused,
+            address: addr.hostname,
+            port: addr.port,
+            ...(held ? { held_s: Math.ceil((held.until - Date.now()) / 1000) } : {}),
+          });
+        }
         continue;
       }
       const router = new RouterConnection(this.#nextId++, addr.hostname, addr.port);
@@ -344,6 +283,11 @@ export class Collector {
         messages: router.messages,
         ...(framer.pending ? { unframed_bytes: framer.pending } : {}),
       });
+      // A flap is a session that ended by the router's doing, not `clear client` or stop.
+      const h = up && !this.#stopping && self.closing === undefined
+        ? this.holddown?.flap(router.remoteAddress, Date.now())
+        : undefined;
+      if (h) log?.("warn", "router held down", holdFields(h, this.holddown!.policy));
       if (up) await sink.routerDown?.(router, reason);
       else this.routers.delete(router.id);
     }

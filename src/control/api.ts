@@ -4,10 +4,13 @@
  *
  * ```text
  * GET  /summary                         Summary
+ * GET  /station                         Station
  * GET  /clients                         ClientInfo[] (connected routers)
+ * GET  /holddowns                       HeldRouterInfo[] (router addresses held down)
  * GET  /clients/ID                      ClientDetail
  * GET  /clients/ID/peers                PeerInfo[]
  * GET  /clients/ID/peers/ADDRESS        PeerInfo[] (every peer with that address)
+ * GET  /clients/ID/peers/ADDRESS/messages?n=N  MessageInfo[] (those peers', oldest first)
  * GET  /clients/ID/messages?n=N         MessageInfo[] (oldest first)
  * GET  /routes?prefix=P&match=M&limit=N RoutesResult (M: longest | exact | longer)
  * POST /clients/ID/clear                ActionResult
@@ -45,6 +48,53 @@ export interface Summary {
   routes: { announced: number; withdrawn: number };
   store: StoreState;
   spool: { depth: number; bytes: number; mode: string; outage_s: number };
+  /** The RPKI sources in the store (`rpki_sources`); empty without RPKI. */
+  rpki: RpkiSourceSummary[];
+}
+
+/** One RPKI source of the summary: `rtr:HOST:PORT` or `file:PATH`. */
+export interface RpkiSourceSummary {
+  source: string;
+  /** `syncing`, `current`, `stale`, `expired` (VRPs dropped) or `error`. */
+  state: string;
+  vrps: number;
+  serial: number | null;
+  protocol_version: number | null;
+  /** Seconds since the set last changed or was confirmed. */
+  age_s: number | null;
+  error: string | null;
+}
+
+/** `GET /station`: the collector at a glance, as Junos' `show bgp bmp`. */
+export interface Station {
+  /** bmpmon's version (deno.json). */
+  version: string;
+  started_at: string;
+  uptime_s: number;
+  listen: { address: string; port: number };
+  /** Router connections open now and their limits (null: none). */
+  clients: { current: number; max: number | null; max_per_address: number | null };
+  /** `ROUTER_HOLDDOWN`, null when off. */
+  holddown: { setting: string; flaps: number; period_s: number; hold_s: number } | null;
+  held_down: HeldRouterInfo[];
+  store: StoreState;
+  spool: Summary["spool"];
+  /** The message bus (`none`: bmpmon publishes to none yet). */
+  bus: { kind: string; state: string };
+}
+
+/** A router address held down for flapping (`GET /holddowns`). */
+export interface HeldRouterInfo {
+  address: string;
+  since: string;
+  until: string;
+  left_s: number;
+  /** Session ends within the period that started the hold. */
+  flaps: number;
+  /** Connections refused during this hold. */
+  refused: number;
+  /** Hold-downs of this address since start, this one included. */
+  holddowns: number;
 }
 
 /** The store as the summary and `/healthz` see it. */
@@ -174,6 +224,11 @@ export interface RouteInfo {
   communities: string[];
   large_communities: string[];
   last_change: string;
+  /**
+   * RFC 6811 origin validation (migration 0011): valid, invalid, not-found, or unknown while
+   * no RPKI source is usable; null where ROAs do not apply (VPN, EVPN).
+   */
+  rpki_state: string | null;
 }
 
 /** Result of clear and flush. */

@@ -23,6 +23,9 @@ import type {
 } from "./api.ts";
 import { capabilityText, errorLine, messageLine } from "./line.ts";
 import { type CollectorState, peersUp, storeState } from "./state.ts";
+import type { RecentMessage } from "./message_ring.ts";
+import { spoolState } from "./station.ts";
+import { rpkiSummary } from "../rpki/rpki_summary.ts";
 import { RECENT_MESSAGES } from "./tap.ts";
 
 /** A request that cannot be answered: `status` and a one-line message. */
@@ -152,7 +155,8 @@ export async function summary(s: CollectorState): Promise<Summary> {
     decode_errors: errors,
     routes: { announced, withdrawn },
     store: await storeState(s),
-    spool: spoolSummary(s),
+    spool: spoolState(s),
+    rpki: await rpkiSummary(s.store.query),
   };
 }
 
@@ -195,15 +199,31 @@ export function peers(s: CollectorState, id: string, address?: string): PeerInfo
   return found.map((p) => peerInfo(p, r));
 }
 
+const messageInfo = (e: RecentMessage): MessageInfo => ({
+  time: new Date(e.time).toISOString(),
+  kind: e.message?.kind ?? "error",
+  length: e.length,
+  line: e.message ? messageLine(e.message) : errorLine(e.error!),
+});
+
 /** `GET /clients/ID/messages?n=N`. */
 export function messages(s: CollectorState, id: string, n: number): MessageInfo[] {
   const r = routerOf(s, id);
-  return s.tap.recent(r.id, Math.min(n, RECENT_MESSAGES)).map((e) => ({
-    time: new Date(e.time).toISOString(),
-    kind: e.message?.kind ?? "error",
-    length: e.length,
-    line: e.message ? messageLine(e.message) : errorLine(e.error!),
-  }));
+  return s.tap.recent(r.id, Math.min(n, RECENT_MESSAGES)).map(messageInfo);
+}
+
+/** `GET /clients/ID/peers/ADDRESS/messages?n=N`: of every peer with that address (or key). */
+export function peerMessages(
+  s: CollectorState,
+  id: string,
+  address: string,
+  n: number,
+): MessageInfo[] {
+  const r = routerOf(s, id);
+  const keys = peersOf(s, r.id).filter((p) => p.address === address || p.key === address)
+    .map((p) => p.key);
+  if (keys.length === 0) throw new ControlError(404, `client ${r.id} has no peer ${address}`);
+  return s.tap.recentOfPeers(r.id, keys, Math.min(n, RECENT_MESSAGES)).map(messageInfo);
 }
 
 /** `POST /clients/ID/clear`: closes the connection; resolves once its peers are down. */
@@ -254,7 +274,8 @@ export async function flush(s: CollectorState, id: string): Promise<ActionResult
 
 const ROUTE_COLUMNS = `router, host(peer) AS peer, peer_asn, peer_type, post_policy,
   adj_rib_out, loc_rib, table_name, afi, safi, rd, text(prefix) AS prefix, path_id,
-  as_path_text, host(next_hop) AS next_hop, communities, large_communities, last_change`;
+  as_path_text, host(next_hop) AS next_hop, communities, large_communities, last_change,
+  rpki_state`;
 
 const ROUTE_MATCH = {
   exact: "prefix = $1::inet",
@@ -311,18 +332,8 @@ export async function routes(
       communities: (get(row, "communities") as string[] | null) ?? [],
       large_communities: (get(row, "large_communities") as string[] | null) ?? [],
       last_change: String(get(row, "last_change")),
+      rpki_state: (get(row, "rpki_state") as string | null) ?? null,
     };
   });
   return { prefix, match: m, truncated: res.rows.length > limit, routes: rows };
-}
-
-/** The spool line of the summary: depth, size, mode, outage so far. */
-function spoolSummary(s: CollectorState): Summary["spool"] {
-  const st = s.spoolStatus?.();
-  return {
-    depth: s.spoolDepth?.() ?? 0,
-    bytes: st?.bytes ?? 0,
-    mode: st?.mode ?? "none",
-    outage_s: st?.outageSince ? Math.round((Date.now() - st.outageSince) / 1000) : 0,
-  };
 }

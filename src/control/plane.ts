@@ -5,9 +5,10 @@
  * @module
  */
 
-import { type Config, loopbackAddress } from "../config.ts";
+import { type Config, listenAddress, loopbackAddress } from "../config.ts";
 import { logger } from "../log.ts";
 import { startMetricsServer } from "../metrics/server.ts";
+import { startWebServer, type WebServer } from "../web/server.ts";
 import { startControlServer } from "./server.ts";
 import { type CollectorState, peersUp } from "./state.ts";
 
@@ -35,6 +36,11 @@ export async function startControlPlane(
     store: () => state.store.writer.stats,
     spoolDepth: () => state.spoolDepth?.() ?? 0,
     spoolStatus: () => state.spoolStatus?.() ?? { bytes: 0 },
+    limits: () => state.collector.limits,
+    holddown: () => {
+      const h = state.collector.holddown;
+      return h && { held: h.held(Date.now()).length, holddowns: h.holddowns };
+    },
   });
   const control = await startControlServer(
     config.dataDir,
@@ -51,6 +57,29 @@ export async function startControlPlane(
     await control.stop();
     throw e;
   }
+  let web: WebServer | undefined;
+  if (config.WEB_LISTEN) {
+    const a = listenAddress(config.WEB_LISTEN);
+    if (!a.loopback) {
+      log.warn(
+        "WEB_LISTEN {listen} is not a loopback address: the looking glass asks for WEB_TOKEN",
+        {
+          listen: config.WEB_LISTEN,
+        },
+      );
+    }
+    try {
+      web = await startWebServer(a, state, {
+        token: config.WEB_TOKEN,
+        onError: (e) => log.error("web page failed: {error}", { error: String(e) }),
+      });
+    } catch (e) {
+      await metrics?.stop();
+      await control.stop();
+      throw e;
+    }
+    log.info("looking glass ready", { host: web.addr.hostname, port: web.addr.port });
+  }
   if (metrics) {
     log.info("metrics listener ready", {
       host: metrics.addr.hostname,
@@ -61,6 +90,7 @@ export async function startControlPlane(
     state,
     async stop() {
       state.stopping = true;
+      await web?.stop();
       await metrics?.stop();
       await control.stop();
       state.metrics.close();

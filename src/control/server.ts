@@ -17,12 +17,14 @@ import {
   debug,
   flush,
   messages,
+  peerMessages,
   peers,
   routes,
   ROUTES_LIMIT,
   summary,
 } from "./handlers.ts";
 import type { CollectorState } from "./state.ts";
+import { holddowns, station } from "./station.ts";
 
 /** A running control endpoint. */
 export interface ControlServer {
@@ -99,11 +101,15 @@ export async function handleControl(s: CollectorState, req: Request): Promise<Re
     const [a, id, b, c] = parts;
     let out: unknown;
     if (get && a === "summary" && parts.length === 1) out = await summary(s);
+    else if (get && a === "station" && parts.length === 1) out = await station(s);
+    else if (get && a === "holddowns" && parts.length === 1) out = holddowns(s);
     else if (get && a === "clients" && parts.length === 1) out = clients(s);
     else if (a === "clients" && id !== undefined) {
       if (get && parts.length === 2) out = client(s, id);
       else if (get && b === "peers" && parts.length <= 4) out = peers(s, id, c);
-      else if (get && b === "messages" && parts.length === 3) {
+      else if (get && b === "peers" && parts.length === 5 && parts[4] === "messages") {
+        out = peerMessages(s, id, c, positive(url.searchParams.get("n"), 20, "n"));
+      } else if (get && b === "messages" && parts.length === 3) {
         out = messages(s, id, positive(url.searchParams.get("n"), 20, "n"));
       } else if (post && b === "clear" && parts.length === 3) out = await clear(s, id);
       else if (post && b === "flush" && parts.length === 3) out = await flush(s, id);

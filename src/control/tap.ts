@@ -1,6 +1,7 @@
 /**
  * What the control endpoint sees of each router's message flow: the last messages of
- * every router (for `show client ID messages`), per-router debug dumps (hex and decoded,
+ * every router (for `show client ID messages`) and of every peer (peer_rings.ts, for
+ * `show client ID peer PEER messages`), per-router debug dumps (hex and decoded,
  * switched by `debug client ID on|off`, or for all routers with LOG_LEVEL=DEBUG), and the
  * end of each router's session (for `clear client ID`, which waits for it).
  *
@@ -16,6 +17,8 @@ import type { MessageSink, RouterConnection } from "../collector/server.ts";
 import { logger } from "../log.ts";
 import type { DecodeError } from "../wire/errors.ts";
 import { hex } from "../wire/ip.ts";
+import { MessageRing, type RecentMessage } from "./message_ring.ts";
+import { PeerRings } from "./peer_rings.ts";
 
 /** Messages remembered per router. */
 export const RECENT_MESSAGES = 64;
@@ -23,67 +26,48 @@ export const RECENT_MESSAGES = 64;
 /** Routers whose last messages are remembered after they disconnected. */
 const CLOSED_KEPT = 16;
 
-/** One remembered message: decoded, or the error that stopped its decoding. */
-export interface RecentMessage {
-  /** Arrival time, ms since the epoch. */
-  time: number;
-  length: number;
-  message?: BmpMessage;
-  error?: DecodeError;
-}
-
-/** A fixed-size ring of the last messages of one router. */
-class Ring {
-  readonly #items: (BmpMessage | DecodeError | undefined)[] = new Array(RECENT_MESSAGES);
-  readonly #times = new Float64Array(RECENT_MESSAGES);
-  readonly #lengths = new Uint32Array(RECENT_MESSAGES);
-  #next = 0;
-  #size = 0;
-
-  push(item: BmpMessage | DecodeError, length: number): void {
-    const i = this.#next;
-    this.#items[i] = item;
-    this.#times[i] = Date.now();
-    this.#lengths[i] = length;
-    this.#next = (i + 1) % RECENT_MESSAGES;
-    if (this.#size < RECENT_MESSAGES) this.#size++;
-  }
-
-  /** The last `n` entries, oldest first. */
-  last(n: number): RecentMessage[] {
-    const k = Math.min(Math.max(0, n), this.#size);
-    const out: RecentMessage[] = [];
-    for (let j = k; j > 0; j--) {
-      const i = (this.#next - j + RECENT_MESSAGES) % RECENT_MESSAGES;
-      const item = this.#items[i]!;
-      const e: RecentMessage = { time: this.#times[i], length: this.#lengths[i] };
-      if ("kind" in item) e.message = item;
-      else e.error = item;
-      out.push(e);
-    }
-    return out;
-  }
-}
+export type { RecentMessage };
 
 /** A sink that remembers, optionally dumps, then passes every call on to `inner`. */
 export class RouterTap implements MessageSink {
   readonly #inner: MessageSink;
-  readonly #rings = new Map<number, Ring>();
+  readonly #rings = new Map<number, MessageRing>();
+  readonly #peerRings: PeerRings;
+  #seq = 0;
   readonly #closed: number[] = [];
   readonly #debug = new Set<number>();
   readonly #debugAll: boolean;
   readonly #down = new Map<number, PromiseWithResolvers<void>>();
   readonly #log = logger("message");
 
-  /** @param debugAll dump every router's messages at debug level (LOG_LEVEL=DEBUG) */
-  constructor(inner: MessageSink, debugAll = false) {
+  /**
+   * @param debugAll dump every router's messages at debug level (LOG_LEVEL=DEBUG)
+   * @param peerRings the per-peer rings (default: {@linkcode PEER_RINGS_MAX} of 16)
+   */
+  constructor(inner: MessageSink, debugAll = false, peerRings = new PeerRings()) {
     this.#inner = inner;
     this.#debugAll = debugAll;
+    this.#peerRings = peerRings;
   }
 
   /** The last `n` messages of router `id` (at most {@linkcode RECENT_MESSAGES}). */
   recent(id: number, n = RECENT_MESSAGES): RecentMessage[] {
     return this.#rings.get(id)?.last(n) ?? [];
+  }
+
+  /**
+   * The last `n` messages of the peers `keys` (per-peer header keys) of router `id`,
+   * oldest first: those of the peers' own rings and of the router's ring, together.
+   */
+  recentOfPeers(id: number, keys: readonly string[], n = RECENT_MESSAGES): RecentMessage[] {
+    const want = new Set(keys);
+    const bySeq = new Map<number, RecentMessage>();
+    for (const e of this.recent(id)) {
+      const m = e.message;
+      if (m && "peer" in m && want.has(m.peer.key)) bySeq.set(e.seq, e);
+    }
+    for (const k of want) for (const e of this.#peerRings.recent(id, k, n)) bySeq.set(e.seq, e);
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-Math.max(0, n));
   }
 
   /** Switches the debug dumps of router `id`. */
@@ -111,14 +95,16 @@ export class RouterTap implements MessageSink {
     return d;
   }
 
-  #ring(id: number): Ring {
+  #ring(id: number): MessageRing {
     let r = this.#rings.get(id);
-    if (!r) this.#rings.set(id, r = new Ring());
+    if (!r) this.#rings.set(id, r = new MessageRing(RECENT_MESSAGES));
     return r;
   }
 
   write(router: RouterConnection, m: BmpMessage, raw: Uint8Array): void | Promise<void> {
-    this.#ring(router.id).push(m, raw.length);
+    const time = Date.now(), seq = this.#seq++;
+    this.#ring(router.id).push(m, raw.length, time, seq);
+    if ("peer" in m) this.#peerRings.push(router.id, m.peer.key, m, raw.length, time, seq);
     if (this.debugging(router.id)) {
       const decoded = JSON.parse(JSON.stringify(messageJson(m), jsonReplacer));
       this.#dump(router, raw, { kind: m.kind, decoded });
@@ -127,7 +113,7 @@ export class RouterTap implements MessageSink {
   }
 
   decodeError(router: RouterConnection, error: DecodeError, raw: Uint8Array): void {
-    this.#ring(router.id).push(error, raw.length);
+    this.#ring(router.id).push(error, raw.length, Date.now(), this.#seq++);
     if (this.debugging(router.id)) {
       this.#dump(router, raw, {
         kind: "error",
@@ -163,6 +149,7 @@ export class RouterTap implements MessageSink {
       if (this.#closed.length > CLOSED_KEPT) {
         const old = this.#closed.shift()!;
         this.#rings.delete(old);
+        this.#peerRings.dropRouter(old);
         this.#down.delete(old);
       }
     }

@@ -18,6 +18,7 @@ import { familyKey, familyName } from "../bgp/constants.ts";
 import { forEachRoute } from "../bgp/routes.ts";
 import type { BmpMessage } from "../bmp/message.ts";
 import { BMP_MESSAGE_NAMES, PEER_TYPE_NAMES } from "../bmp/constants.ts";
+import { REFUSAL_REASONS } from "../collector/limits.ts";
 import type { MessageSink, RouterConnection } from "../collector/server.ts";
 import type { DecodeError } from "../wire/errors.ts";
 import { type CounterChild, Registry, SECONDS_BUCKETS } from "./registry.ts";
@@ -41,6 +42,10 @@ export interface MetricSources {
   spoolDepth?(): number;
   /** Spool bytes on disk and the start of a database outage (ms since epoch), if any. */
   spoolStatus?(): { bytes: number; outageSince?: number };
+  /** The collector's limit counters (`Collector.limits`). */
+  limits?(): Readonly<Record<string, number>>;
+  /** Routers held down now, and hold-downs since start per router address. */
+  holddown?(): { held: number; holddowns: ReadonlyMap<string, number> } | undefined;
 }
 
 /** Routes per batch, up to well past the default BATCH_MAX_ROUTES (20,000). */
@@ -135,6 +140,20 @@ export class CollectorMetrics {
     "bmpmon_store_outage_seconds",
     "How long the database has been unavailable (0 when it answers).",
   );
+  readonly connectionsRefused = this.#r.counter(
+    "bmpmon_router_connections_refused_total",
+    "Router connections closed at once, before anything was read, by limit.",
+    ["limit"],
+  );
+  readonly holddowns = this.#r.counter(
+    "bmpmon_router_holddowns_total",
+    "Hold-downs of a flapping router (ROUTER_HOLDDOWN), by router address.",
+    ["router"],
+  );
+  readonly heldDown = this.#r.gauge(
+    "bmpmon_routers_held_down",
+    "Router addresses held down now: their new connections are refused.",
+  );
   readonly startTime = this.#r.gauge(
     "bmpmon_start_time_seconds",
     "Start time of the collector, seconds since the Unix epoch.",
@@ -151,8 +170,10 @@ export class CollectorMetrics {
         this.spoolDepth,
         this.spoolBytes,
         this.outageSeconds,
+        this.heldDown,
       ]
     ) m.labels();
+    for (const r of REFUSAL_REASONS) this.connectionsRefused.labels(r);
     this.batchRoutes.labels();
     this.batchSeconds.labels();
     this.startTime.labels().set(Math.floor(Date.now() / 1000));
@@ -221,6 +242,15 @@ export class CollectorMetrics {
     this.outageSeconds.labels().set(
       spool?.outageSince ? (Date.now() - spool.outageSince) / 1000 : 0,
     );
+    const limits = this.#sources.limits?.();
+    if (limits) {
+      for (const r of REFUSAL_REASONS) {
+        this.connectionsRefused.labels(r).set(limits[r]);
+      }
+    }
+    const hd = this.#sources.holddown?.();
+    this.heldDown.labels().set(hd?.held ?? 0);
+    for (const [router, n] of hd?.holddowns ?? []) this.holddowns.labels(router).set(n);
     const s = this.#sources.store?.();
     if (s) {
       this.batches.labels().set(s.batches);

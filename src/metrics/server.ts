@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ConfigError } from "../config.ts";
+import { listenHttp } from "../http_listen.ts";
 import { type CollectorState, health } from "../control/state.ts";
 
 import { EXPOSITION_CONTENT_TYPE } from "./registry.ts";
@@ -41,22 +41,5 @@ export async function startMetricsServer(
   addr: { hostname: string; port: number },
   state: CollectorState,
 ): Promise<MetricsServer> {
-  const { promise, resolve } = Promise.withResolvers<Deno.NetAddr>();
-  let server: Deno.HttpServer;
-  try {
-    server = Deno.serve({
-      hostname: addr.hostname,
-      port: addr.port,
-      onListen: (a) => resolve(a as Deno.NetAddr),
-    }, (req) => handleMetrics(state, req));
-  } catch (e) {
-    throw new ConfigError(
-      `METRICS_LISTEN=${addr.hostname}:${addr.port}: cannot listen: ${(e as Error).message}`,
-    );
-  }
-  const bound = await promise;
-  return {
-    addr: bound,
-    stop: () => server.shutdown(),
-  };
+  return await listenHttp("METRICS_LISTEN", addr, (req) => handleMetrics(state, req));
 }

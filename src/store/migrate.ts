@@ -27,6 +27,8 @@ export interface MigrateOptions {
   compressAfter?: string;
   /** Directory of the SQL files; default the repository's `migrations/`. */
   dir?: URL;
+  /** Called before each file is applied: its name, its place (1-based) and the count. */
+  onApply?: (name: string, index: number, total: number) => void;
 }
 
 /** What {@linkcode migrate} did. */
@@ -144,14 +146,16 @@ export async function migrate(
   );
   const applied: string[] = [];
   const skipped: string[] = [];
+  const pending: [string, string][] = [];
   for (const name of await migrationFiles(dir)) {
     if (done.has(name)) continue;
     const text = await Deno.readTextFile(new URL(name, dir));
     const head = text.slice(0, 400);
-    if (/--\s*bmpmon:requires\s+timescaledb/.test(head) && !timescaledb) {
-      skipped.push(name);
-      continue;
-    }
+    if (/--\s*bmpmon:requires\s+timescaledb/.test(head) && !timescaledb) skipped.push(name);
+    else pending.push([name, text]);
+  }
+  for (const [name, text] of pending) {
+    opts.onApply?.(name, applied.length + 1, pending.length);
     // One simple query: PostgreSQL runs its statements as one implicit transaction.
     try {
       await db.unsafe(`${text}\n;INSERT INTO schema_migrations (name) VALUES (${quote(name)})`);

@@ -335,10 +335,13 @@ Deno.test({
           "AS",
           "RIB",
           "Prefix",
+          // Origin validation state (issue 13); no RPKI source here, so every route "unknown".
+          "RPKI",
           "AS path",
           "Next hop",
           "Communities",
         ]);
+        assert(exact.routes.every((x) => x.rpki_state === "unknown"), "rpki_state unknown");
         assertEquals(
           text.at(-1),
           `(${exact.routes.length} route${exact.routes.length === 1 ? "" : "s"})`,
