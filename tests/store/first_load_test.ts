@@ -74,46 +74,56 @@ dbTest(
   },
 );
 
-dbTest(
-  "first load: a route taken for new but already in the RIB sends its batch through the upsert",
-  async (sql) => {
-    await migrate(sql, { timescaledb: false });
-    const messages = await gobgpMessages();
-    const { keys } = routesOf(messages);
-    const firstRoute = messages.findIndex((m) => m.kind === "route_monitoring");
-    const writer = await StoreWriter.open(sql, { lanes: 1, batchRows: 5 });
-    const routerId = await writer.router("192.0.2.1", "192.0.2.1");
-    // The view is registered (its RIB empty) and its first routes committed.
-    await writeAll(writer, routerId, messages.slice(0, firstRoute + 1));
-    assert(writer.stats.firstLoadRoutes > 0);
-    // Someone else (another collector, a hand-made row) writes a route the router is about
-    // to announce.
-    const rest = messages.slice(firstRoute + 1);
-    let next: { afi: number; safi: number; key: string } | undefined;
-    for (const m of rest) {
-      if (m.kind !== "route_monitoring" || next) continue;
-      forEachRoute(m.update, (afi, safi, w, n) => {
-        if (!w && !next && safi === 1) next = { afi, safi, key: routeKeyOf(n) };
-      });
-    }
-    assert(next, "the capture announces more unicast routes");
-    const [{ id }] = await sql`SELECT DISTINCT peer_id AS id FROM rib`;
-    await sql`INSERT INTO rib (peer_id, afi, safi, rd, route_key, path_id, prefix, first_seen,
+// batchRows 5: the batch mixes routes seen before (the upsert) with new ones (the plain
+// insert); 10,000: the rest in one batch, whose insert then fails.
+for (const batchRows of [5, 10_000]) {
+  dbTest(
+    `first load: a route taken for new but already in the RIB sends its batch through the upsert (batches of ${batchRows})`,
+    async (sql) => {
+      await migrate(sql, { timescaledb: false });
+      const messages = await gobgpMessages();
+      const { keys } = routesOf(messages);
+      const firstRoute = messages.findIndex((m) => m.kind === "route_monitoring");
+      const writer = await StoreWriter.open(sql, { lanes: 1, batchRows });
+      const routerId = await writer.router("192.0.2.1", "192.0.2.1");
+      // The view is registered (its RIB empty) and its first routes committed.
+      await writeAll(writer, routerId, messages.slice(0, firstRoute + 1));
+      assert(writer.stats.firstLoadRoutes > 0);
+      // Someone else (another collector, a hand-made row) writes a route the router is about
+      // to announce.
+      const rest = messages.slice(firstRoute + 1);
+      let next: { afi: number; safi: number; key: string } | undefined;
+      for (const m of rest) {
+        if (m.kind !== "route_monitoring" || next) continue;
+        forEachRoute(m.update, (afi, safi, w, n) => {
+          if (!w && !next && safi === 1) next = { afi, safi, key: routeKeyOf(n) };
+        });
+      }
+      assert(next, "the capture announces more unicast routes");
+      const [{ id }] = await sql`SELECT DISTINCT peer_id AS id FROM rib`;
+      await sql`INSERT INTO rib (peer_id, afi, safi, rd, route_key, path_id, prefix, first_seen,
         last_change)
       VALUES (${id}, ${next.afi}, ${next.safi}, '', ${next.key}, 0, ${next.key}::inet,
         '2000-01-01', '2000-01-01')`;
-    await writeAll(writer, routerId, rest);
-    await writer.close();
-    assertEquals(writer.stats.errors, 0);
-    assertEquals(writer.stats.firstLoadMisses, 1);
-    const [rib] = await ribTimes(sql);
-    assertEquals(rib.n, keys.size);
-    const [row] = await sql`SELECT first_seen, last_change, attr_id FROM rib
+      await writeAll(writer, routerId, rest);
+      await writer.close();
+      assertEquals(writer.stats.errors, 0);
+      assertEquals(writer.stats.firstLoadMisses, 1);
+      if (batchRows > 5) {
+        // Only the first message's routes went in by the first load: the failed batch's new
+        // routes went through the upsert.
+        const first = routesOf(messages.slice(0, firstRoute + 1)).keys.size;
+        assertEquals(writer.stats.firstLoadRoutes, first);
+      }
+      const [rib] = await ribTimes(sql);
+      assertEquals(rib.n, keys.size);
+      const [row] = await sql`SELECT first_seen, last_change, attr_id FROM rib
       WHERE route_key = ${next.key}`;
-    assertEquals(row.first_seen.toISOString(), "2000-01-01T00:00:00.000Z");
-    assert(row.last_change > row.first_seen && row.attr_id !== null, "the upsert updated it");
-  },
-);
+      assertEquals(row.first_seen.toISOString(), "2000-01-01T00:00:00.000Z");
+      assert(row.last_change > row.first_seen && row.attr_id !== null, "the upsert updated it");
+    },
+  );
+}
 
 dbTest("first load: a view with routes in the RIB already starts on the upsert", async (sql) => {
   await migrate(sql, { timescaledb: false });
