@@ -3,8 +3,8 @@
  * IPv6 routes of the GoBGP/FRR lab captures, rpki_state() equals the state RTRlib computes
  * (`rpki-rov` of Debian's rtr-tools, RTRlib 0.8) against Debian's `stayrtr` serving the
  * same VRP file on loopback. The file comes from tests/rpki/_vrp_builder.ts (valid,
- * invalid by AS, invalid by length, not covered; IPv4 and IPv6) and is inserted into
- * rpki_vrps directly (the RTR client's own test proves it loads exactly the file).
+ * invalid by AS, invalid by length, not covered; IPv4 and IPv6), and bmpmon's RTR client
+ * loads it from that stayrtr into rpki_vrps, which must then equal the file.
  * Routes with origin NONE (AS_SET last) have no ASN to give rpki-rov: they are checked
  * against the rule instead (never valid). Skipped visibly without the tools or a database.
  */
@@ -16,7 +16,10 @@ import { StoreWriter } from "../../src/store/writer.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { fixture, fixtureMessages } from "../_data.ts";
 import { DATABASE_URL, dbTest } from "../store/_db.ts";
-import { buildVrps, insertVrps, vrpJson } from "./_vrp_builder.ts";
+import { RpkiService } from "../../src/rpki/rpki_service.ts";
+import { readVrps } from "../../src/rpki/vrp_store.ts";
+import { until } from "../e2e/_serve.ts";
+import { buildVrps, vrpJson } from "./_vrp_builder.ts";
 
 const TOOLS = ["stayrtr", "rpki-rov", "stdbuf"];
 const LAB = ["gobgp-3.10-all-1k.bmp", "frr-8.4-prepost-1k.bmp"];
@@ -69,8 +72,6 @@ if (missing.length > 0 && DATABASE_URL) {
     assert(v6 > 0, "IPv6 routes from the lab captures");
     const { vrps, planned } = buildVrps(withOrigin);
     assert(vrps.some((v) => v.prefix.includes(":")), "IPv6 VRPs");
-    await insertVrps(sql, "file:acceptance.json", vrps);
-    await sql`ANALYZE rpki_vrps`;
 
     const dir = await Deno.makeTempDir({ prefix: "bmpmon-rov-" });
     const file = `${dir}/vrps.json`;
@@ -91,7 +92,36 @@ if (missing.length > 0 && DATABASE_URL) {
       stdout: "null",
       stderr: "piped",
     }).spawn();
+    const rpki = RpkiService.start(sql, {
+      rtr: [{ hostname: "127.0.0.1", port }],
+      log: () => {},
+      rtrMinBackoffMs: 200,
+    });
+    const distinct = new Set(vrps.map((v) => `${v.prefix} ${v.maxLength} ${v.asn}`)).size;
     try {
+      const l0 = performance.now();
+      await until(
+        () => {
+          const [src] = rpki.sources();
+          return Promise.resolve(src?.state === "current" && src.vrps === distinct);
+        },
+        180_000,
+        "the VRPs from stayrtr",
+      );
+      await rpki.stop();
+      const loadMs = performance.now() - l0;
+      const key = (v: { prefix: string; maxLength: number; asn: number }) =>
+        `${v.prefix} ${v.maxLength} ${v.asn}`;
+      const stored = (await readVrps(sql, `rtr:127.0.0.1:${port}`)).map(key).sort();
+      // The file's VRPs, prefixes as cidr prints them, once each.
+      const canon = await sql`SELECT DISTINCT p::cidr::text || ' ' || m || ' ' || a AS k
+        FROM unnest(${vrps.map((v) => v.prefix)}::text[], ${vrps.map((v) => v.maxLength)}::int[],
+          ${vrps.map((v) => String(v.asn))}::bigint[]) AS x(p, m, a)`;
+      const fileSet = canon.map((r) => String(r.k)).sort();
+      assertEquals(stored.length, fileSet.length, "rpki_vrps holds the file's VRPs");
+      assert(stored.every((k, i) => k === fileSet[i]), "rpki_vrps equals the file");
+      console.log(`  ${stored.length} VRPs loaded over RTR in ${loadMs.toFixed(0)} ms`);
+      await sql`ANALYZE rpki_vrps`;
       const t0 = performance.now();
       const [states, sqlMs] = await timed(() =>
         sql`SELECT text(prefix) AS prefix, origin_as::float8 AS origin, state
@@ -132,6 +162,7 @@ if (missing.length > 0 && DATABASE_URL) {
       );
       for (const s of ["valid", "invalid", "not-found"]) assert(counts[s] > 10_000, s);
     } finally {
+      await rpki.stop();
       stay.kill("SIGTERM");
       await stay.stderr.cancel();
       await stay.status;
