@@ -19,6 +19,18 @@ import { parseRtrEndpoints } from "./rpki/rtr_endpoint.ts";
  */
 export const LIBPQ_VARS = ["PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"] as const;
 
+/**
+ * The names pybmpmon's own `.env.example` and settings class use (`DB_HOST` …; its docs say
+ * `DATABASE_HOST` …): taken as the `DATABASE_*` of the same suffix when that is unset.
+ */
+export const PYBMPMON_DB_VARS = [
+  "DB_HOST",
+  "DB_PORT",
+  "DB_NAME",
+  "DB_USER",
+  "DB_PASSWORD",
+] as const;
+
 /** The variables the configuration reads (also the `--allow-env` list). */
 export const ENV_VARS = [
   "BMP_LISTEN_HOST",
@@ -219,6 +231,15 @@ export function loadConfig(env: Record<string, string | undefined>, envFileText?
     const v = env[k] ?? fromFile[k];
     if (v !== undefined && v !== "") merged[k] = v;
   }
+  const alias: Record<string, string> = {};
+  for (const k of PYBMPMON_DB_VARS) {
+    const v = env[k] ?? fromFile[k];
+    const name = `DATABASE_${k.slice(3)}`;
+    if (v !== undefined && v !== "" && merged[name] === undefined) {
+      merged[name] = v;
+      alias[name] = k;
+    }
+  }
   const r = schema.safeParse(merged);
   if (!r.success) {
     const issue = r.error.issues[0];
@@ -227,7 +248,7 @@ export function loadConfig(env: Record<string, string | undefined>, envFileText?
         name === "DATABASE_PASSWORD" || name === "WEB_TOKEN"
       ? "(value hidden)"
       : JSON.stringify(merged[name]);
-    throw new ConfigError(`${name}=${shown}: ${issue.message}`);
+    throw new ConfigError(`${alias[name] ?? name}=${shown}: ${issue.message}`);
   }
   const d = r.data;
   const libpq: Record<string, string> = {};
@@ -283,7 +304,7 @@ function libpqUrl(v: Record<string, string>): string {
 /** Reads the environment (only the listed variables) and the env file, if given. */
 export async function configFromProcess(envFile?: string): Promise<Config> {
   const env: Record<string, string | undefined> = {};
-  for (const k of [...ENV_VARS, ...LIBPQ_VARS]) env[k] = Deno.env.get(k);
+  for (const k of [...ENV_VARS, ...PYBMPMON_DB_VARS, ...LIBPQ_VARS]) env[k] = Deno.env.get(k);
   let text: string | undefined;
   if (envFile) {
     try {

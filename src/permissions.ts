@@ -7,7 +7,7 @@
  */
 
 import { fileURLToPath } from "node:url";
-import { type Config, ConfigError, ENV_VARS } from "./config.ts";
+import { type Config, ConfigError, ENV_VARS, PYBMPMON_DB_VARS } from "./config.ts";
 import { controlSocketPath } from "./control/api.ts";
 import { embeddedReadPaths, embeddedSocketPath } from "./store/embedded/paths.ts";
 
@@ -126,6 +126,7 @@ export function grants(config: Config, opts: PermissionOptions = {}): Grant[] {
   }
   for (const e of config.RPKI_RTR ?? []) add("net", hostPort(e.hostname, e.port), "RPKI_RTR");
   for (const name of ENV_VARS) add("env", name, "configuration");
+  for (const name of PYBMPMON_DB_VARS) add("env", name, "configuration (pybmpmon's names)");
   // The embedded store's pool is postgres.js too.
   for (const name of POSTGRES_ENV) add("env", name, "postgres.js");
   if (config.DATABASE_URL) {

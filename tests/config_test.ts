@@ -209,3 +209,63 @@ Deno.test("loadConfig() connects with libpq's PGHOST and friends when nothing el
     assert(!e.message.includes("p@ss"), e.message);
   }
 });
+
+// Shaped as pybmpmon documents its `.env`: docs/configuration.md ("Production") uses the
+// DATABASE_* names, its .env.example and settings class the DB_* ones (with pool sizes
+// bmpmon has no use for). Values are ours.
+const PYBMPMON_DOCS_ENV = `BMP_LISTEN_HOST=0.0.0.0
+BMP_LISTEN_PORT=11019
+
+DATABASE_HOST=postgres-prod
+DATABASE_PORT=5432
+DATABASE_NAME=bmpmon
+DATABASE_USER=bmpmon
+DATABASE_PASSWORD=strong_random_password
+
+LOG_LEVEL=INFO
+
+SENTRY_DSN=https://key@sentry.example/1
+SENTRY_ENVIRONMENT=production
+SENTRY_TRACES_SAMPLE_RATE=0.1
+`;
+const PYBMPMON_EXAMPLE_ENV = `# Database Configuration
+DB_HOST=localhost
+DB_PORT=5432
+DB_USER=bmpmon
+DB_PASSWORD=changeme
+DB_NAME=bmpmon
+DB_POOL_MIN_SIZE=5
+DB_POOL_MAX_SIZE=10
+SENTRY_DSN=
+SENTRY_ENVIRONMENT=development
+SENTRY_TRACES_SAMPLE_RATE=0.1
+`;
+
+Deno.test("a pybmpmon .env, as its docs and its .env.example write it, reaches the same database", () => {
+  const docs = loadConfig({}, PYBMPMON_DOCS_ENV);
+  assertEquals(
+    docs.DATABASE_URL,
+    "postgres://bmpmon:strong_random_password@postgres-prod:5432/bmpmon",
+  );
+  assertEquals([docs.SENTRY_ENVIRONMENT, docs.SENTRY_TRACES_SAMPLE_RATE], ["production", 0.1]);
+  const example = loadConfig({}, PYBMPMON_EXAMPLE_ENV);
+  assertEquals(example.DATABASE_URL, "postgres://bmpmon:changeme@localhost:5432/bmpmon");
+  assertEquals(example.SENTRY_DSN, undefined, "an empty SENTRY_DSN is off, as in pybmpmon");
+  // The DATABASE_* name wins over its DB_* twin; a bad DB_* value is named as written.
+  assertEquals(
+    loadConfig({ DATABASE_HOST: "a" }, PYBMPMON_EXAMPLE_ENV).DATABASE_URL,
+    "postgres://bmpmon:changeme@a:5432/bmpmon",
+  );
+  const e = assertThrows(() => loadConfig({ DB_PORT: "x" }, PYBMPMON_EXAMPLE_ENV), ConfigError);
+  assert(e.message.startsWith('DB_PORT="x": '), e.message);
+  const p = assertThrows(
+    () => loadConfig({ DATABASE_PORT: "99999" }, PYBMPMON_EXAMPLE_ENV),
+    ConfigError,
+  );
+  assert(!p.message.includes("changeme"), p.message);
+  // start and compile may read the DB_* names.
+  const env = permissionFlags(example).find((f) => f.startsWith("--allow-env="))!;
+  for (const v of ["DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD"]) {
+    assert(env.split("=")[1].split(",").includes(v), `${v} not in ${env}`);
+  }
+});

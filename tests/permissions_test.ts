@@ -9,7 +9,7 @@ import process from "node:process";
 import { join } from "node:path";
 import postgres from "postgres";
 import { replay } from "../src/cli/replay.ts";
-import { ConfigError, ENV_VARS, loadConfig } from "../src/config.ts";
+import { ConfigError, ENV_VARS, loadConfig, PYBMPMON_DB_VARS } from "../src/config.ts";
 import {
   databaseAddresses,
   grants,
@@ -36,7 +36,7 @@ Deno.test("permissionFlags() of the defaults: the BMP port, the configuration's 
   assertEquals(permissionFlags(loadConfig({})), [
     "--no-prompt",
     `--allow-net=0.0.0.0:11019,unix:${Deno.cwd()}/data/.s.PGSQL.5432,unix:${Deno.cwd()}/data/bmpmon.sock`,
-    `--allow-env=${[...ENV_VARS, ...POSTGRES_ENV].join(",")}`,
+    `--allow-env=${[...ENV_VARS, ...PYBMPMON_DB_VARS, ...POSTGRES_ENV].join(",")}`,
     `--allow-read=./data,${MIGRATIONS_DIR},${embeddedReadPaths().join(",")}`,
     "--allow-write=./data",
   ]);
@@ -62,10 +62,15 @@ Deno.test("grants() follow the database, Sentry, listen host and paths of the co
     "db:5433",
     `unix:${Deno.cwd()}/data/bmpmon.sock`,
   ]);
-  assertEquals(values(withUser, "env"), [...ENV_VARS, ...POSTGRES_ENV]);
+  assertEquals(values(withUser, "env"), [...ENV_VARS, ...PYBMPMON_DB_VARS, ...POSTGRES_ENV]);
   // Without a user name postgres.js falls back to USERNAME/USER/LOGNAME.
   const noUser = loadConfig({ DATABASE_URL: "postgres://db/bmpmon" });
-  assertEquals(values(noUser, "env"), [...ENV_VARS, ...POSTGRES_ENV, ...OS_USER_ENV]);
+  assertEquals(values(noUser, "env"), [
+    ...ENV_VARS,
+    ...PYBMPMON_DB_VARS,
+    ...POSTGRES_ENV,
+    ...OS_USER_ENV,
+  ]);
 
   const c = loadConfig({
     BMP_LISTEN_HOST: "::",
