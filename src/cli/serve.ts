@@ -22,6 +22,7 @@ import { CollectorMetrics } from "../metrics/collector_metrics.ts";
 import { registerRpkiMetrics } from "../rpki/rpki_metrics.ts";
 import { RovMetrics } from "../rpki/rov_metrics.ts";
 import { RpkiService } from "../rpki/rpki_service.ts";
+import { startAnalyzer } from "../store/analyze.ts";
 import { startCheckpointer } from "../store/embedded/checkpoint.ts";
 import { openEmbedded } from "../store/embedded/mod.ts";
 import { migrate } from "../store/migrate.ts";
@@ -123,6 +124,12 @@ export async function runServe(config: Config): Promise<number> {
     onCheckpoint: (wal, ms) =>
       log.info("embedded store checkpoint", { wal_mb: Math.round(wal / 1048576), ms }),
     onError: (e) => log.warn("embedded store checkpoint failed: {error}", { error: String(e) }),
+  });
+  // Statistics of rib as a table comes in: autovacuum is a minute late (PGlite has none).
+  const analyzer = startAnalyzer(sql, {
+    onAnalyze: (bytes, ms) =>
+      log.debug("rib analyzed", { rib_mb: Math.round(bytes / 1048576), ms: Math.round(ms) }),
+    onError: (e) => log.warn("ANALYZE of rib failed: {error}", { error: String(e) }),
   });
   // TimescaleDB ages rows out by its own policy; a plain PostgreSQL needs this job (it also
   // creates the partitions ahead).
@@ -264,6 +271,7 @@ export async function runServe(config: Config): Promise<number> {
     code = 1;
   }
   spool.close(applied);
+  await analyzer.stop();
   await checkpointer?.stop();
   await sql.end({ timeout: 5 });
   try {
