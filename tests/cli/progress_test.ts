@@ -44,3 +44,42 @@ Deno.test("Progress writes nothing when stderr is not a terminal", () => {
   p.done(1000, 10);
   assertEquals(sink.out, "");
 });
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const M320 = new URL("../fixtures/juniper-m320/m320.bmp.xz", import.meta.url).pathname;
+const HAS_SCRIPT = new Deno.Command("sh", { args: ["-c", "command -v script"], stdout: "null" })
+  .outputSync().success;
+const PTY = "bmpmon decode --summary draws its progress line on a pty, and none when piped";
+
+Deno.test({
+  name: HAS_SCRIPT ? PTY : `${PTY} (skipped: no script(1))`,
+  ignore: !HAS_SCRIPT,
+  fn: async () => {
+    const dec = new TextDecoder();
+    const cmd = `${Deno.execPath()} run --allow-all ${MAIN} decode --summary --json ${M320}`;
+    const tty = await new Deno.Command("script", {
+      args: ["-qec", cmd, "/dev/null"],
+      env: { NO_COLOR: "1" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = dec.decode(tty.stdout);
+    assertEquals(tty.code, 0, text + dec.decode(tty.stderr));
+    const draws = text.split("\r\x1b[2K").slice(1).map((d) => d.split("\n")[0]);
+    assert(draws.length >= 2, `${draws.length} draws: ${JSON.stringify(text.slice(0, 300))}`);
+    for (const d of draws) assert(/^decode \S+: .+ messages, [\d,]+ msg\/s/.test(d), d);
+    assert(draws.at(-1)!.includes("(100%)"), draws.at(-1)!);
+    // Piped: the summary alone, nothing on stderr.
+    const piped = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", MAIN, "decode", "--summary", "--json", M320],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assertEquals(piped.code, 0);
+    assertEquals(dec.decode(piped.stderr), "");
+    const summary = JSON.parse(dec.decode(piped.stdout));
+    assert(summary.messages.route_monitoring > 100_000, JSON.stringify(summary).slice(0, 200));
+  },
+});
