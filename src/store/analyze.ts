@@ -12,6 +12,8 @@
  * @module
  */
 
+import { type PeriodicJob, startPeriodic } from "./periodic.ts";
+
 /** The part of a postgres.js pool the job needs. */
 export interface AnalyzeDb {
   unsafe(query: string): PromiseLike<readonly Record<string, unknown>[]>;
@@ -31,13 +33,8 @@ export interface AnalyzeOptions {
   onError?: (e: unknown) => void;
 }
 
-/** A running statistics job. */
-export interface Analyzer {
-  /** Looks now and analyzes if due; resolves with whether it did. */
-  tick(): Promise<boolean>;
-  /** Stops the job; waits for an ANALYZE in progress. */
-  stop(): Promise<void>;
-}
+/** A running statistics job: `tick()` looks now and analyzes if due. */
+export type Analyzer = PeriodicJob;
 
 const SIZE = `SELECT pg_relation_size('rib')::float8 AS bytes`;
 
@@ -49,38 +46,17 @@ export function startAnalyzer(db: AnalyzeDb, opts: AnalyzeOptions = {}): Analyze
   const growth = opts.growth ?? 0.2;
   const minBytes = opts.minBytes ?? 8 * 1024 * 1024;
   let analyzedAt = -1;
-  let running: Promise<boolean> | null = null;
-  let stopped = false;
-  const tick = (): Promise<boolean> => {
-    running ??= (async () => {
-      try {
-        const [row] = await db.unsafe(SIZE);
-        const bytes = Number(row?.bytes ?? 0);
-        const due = analyzedAt < 0
-          ? bytes > 0
-          : bytes - analyzedAt >= Math.max(minBytes, analyzedAt * growth);
-        if (stopped || !due) return false;
-        const t0 = performance.now();
-        await db.unsafe("ANALYZE rib, path_attrs");
-        analyzedAt = bytes;
-        opts.onAnalyze?.(bytes, performance.now() - t0);
-        return true;
-      } catch (e) {
-        opts.onError?.(e);
-        return false;
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  };
-  const timer = setInterval(() => void tick(), opts.everyMs ?? 10_000);
-  return {
-    tick,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic(opts.everyMs ?? 10_000, async (stopped) => {
+    const [row] = await db.unsafe(SIZE);
+    const bytes = Number(row?.bytes ?? 0);
+    const due = analyzedAt < 0
+      ? bytes > 0
+      : bytes - analyzedAt >= Math.max(minBytes, analyzedAt * growth);
+    if (stopped() || !due) return false;
+    const t0 = performance.now();
+    await db.unsafe("ANALYZE rib, path_attrs");
+    analyzedAt = bytes;
+    opts.onAnalyze?.(bytes, performance.now() - t0);
+    return true;
+  }, opts.onError);
 }

@@ -7,18 +7,7 @@ import postgres from "postgres";
 import { StepProgress } from "../../src/cli/progress.ts";
 import { migrationFiles } from "../../src/store/migrate.ts";
 import { assert, assertEquals } from "../_assert.ts";
-
-class Sink {
-  out = "";
-  constructor(readonly terminal: boolean) {}
-  isTerminal(): boolean {
-    return this.terminal;
-  }
-  writeSync(p: Uint8Array): number {
-    this.out += new TextDecoder().decode(p);
-    return p.length;
-  }
-}
+import { Sink } from "./_sink.ts";
 
 Deno.test("StepProgress names each step on a terminal and ends the line", () => {
   const sink = new Sink(true);

@@ -1,17 +1,6 @@
-import { Progress, progressLine, type ProgressSink } from "../../src/cli/progress.ts";
+import { Progress, progressLine } from "../../src/cli/progress.ts";
 import { assert, assertEquals } from "../_assert.ts";
-
-class Sink implements ProgressSink {
-  out = "";
-  constructor(readonly terminal: boolean) {}
-  isTerminal(): boolean {
-    return this.terminal;
-  }
-  writeSync(p: Uint8Array): number {
-    this.out += new TextDecoder().decode(p);
-    return p.length;
-  }
-}
+import { Sink } from "./_sink.ts";
 
 Deno.test("progressLine() gives done, total, percent, messages, rate and time left", () => {
   assertEquals(

@@ -9,6 +9,8 @@
  * @module
  */
 
+import { type PeriodicJob, startPeriodic } from "../periodic.ts";
+
 /** The part of a postgres.js pool the job needs. */
 export interface CheckpointDb {
   unsafe(query: string): PromiseLike<readonly Record<string, unknown>[]>;
@@ -26,13 +28,8 @@ export interface CheckpointOptions {
   onError?: (e: unknown) => void;
 }
 
-/** A running checkpoint job. */
-export interface Checkpointer {
-  /** Looks at the WAL now and checkpoints if it is due; resolves with whether it did. */
-  tick(): Promise<boolean>;
-  /** Stops the job; waits for a checkpoint in progress. */
-  stop(): Promise<void>;
-}
+/** A running checkpoint job: `tick()` looks at the WAL now and checkpoints if due. */
+export type Checkpointer = PeriodicJob;
 
 const BEHIND = `SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), redo_lsn)::float8 AS behind
   FROM pg_control_checkpoint()`;
@@ -40,34 +37,13 @@ const BEHIND = `SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), redo_lsn)::f
 /** Starts checking the WAL of the store behind `db` every `everyMs`. */
 export function startCheckpointer(db: CheckpointDb, opts: CheckpointOptions = {}): Checkpointer {
   const walBytes = opts.walBytes ?? 256 * 1024 * 1024;
-  let running: Promise<boolean> | null = null;
-  let stopped = false;
-  const tick = (): Promise<boolean> => {
-    running ??= (async () => {
-      try {
-        const [row] = await db.unsafe(BEHIND);
-        const behind = Number(row?.behind ?? 0);
-        if (stopped || behind < walBytes) return false;
-        const t0 = performance.now();
-        await db.unsafe("CHECKPOINT");
-        opts.onCheckpoint?.(behind, performance.now() - t0);
-        return true;
-      } catch (e) {
-        opts.onError?.(e);
-        return false;
-      } finally {
-        running = null;
-      }
-    })();
-    return running;
-  };
-  const timer = setInterval(() => void tick(), opts.everyMs ?? 5_000);
-  return {
-    tick,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic(opts.everyMs ?? 5_000, async (stopped) => {
+    const [row] = await db.unsafe(BEHIND);
+    const behind = Number(row?.behind ?? 0);
+    if (stopped() || behind < walBytes) return false;
+    const t0 = performance.now();
+    await db.unsafe("CHECKPOINT");
+    opts.onCheckpoint?.(behind, performance.now() - t0);
+    return true;
+  }, opts.onError);
 }
