@@ -4,11 +4,15 @@
  * (`rpki-rov` of Debian's rtr-tools, RTRlib 0.8) against Debian's `stayrtr` serving the
  * same VRP file on loopback. The file comes from tests/rpki/_vrp_builder.ts (valid,
  * invalid by AS, invalid by length, not covered; IPv4 and IPv6), and bmpmon's RTR client
- * loads it from that stayrtr into rpki_vrps, which must then equal the file.
+ * loads it from that stayrtr into rpki_vrps, which must then equal the file. Then the file
+ * changes (200 VRPs gone, 100 new): stayrtr's serial moves and the change must arrive as a
+ * serial update (no second Reset Query), rpki_vrps equal to the new file; then stayrtr stops
+ * and after its Expire (8 s) the VRPs must be dropped and every route read `unknown`.
  * Routes with origin NONE (AS_SET last) have no ASN to give rpki-rov: they are checked
  * against the rule instead (never valid). Skipped visibly without the tools or a database.
  */
 
+import postgres from "postgres";
 import { readBmpStream } from "../../src/bmp/stream.ts";
 import { readInput } from "../../src/io/file.ts";
 import { migrate } from "../../src/store/migrate.ts";
@@ -86,8 +90,15 @@ if (missing.length > 0 && DATABASE_URL) {
         "-checktime=false",
         "-metrics.addr",
         "127.0.0.1:0",
+        // The file re-read every 2 s; short RTR timers for the serial and expire steps.
         "-refresh",
-        "3600",
+        "2",
+        "-rtr.refresh",
+        "1",
+        "-rtr.retry",
+        "1",
+        "-rtr.expire",
+        "8",
       ],
       stdout: "null",
       stderr: "piped",
@@ -100,24 +111,19 @@ if (missing.length > 0 && DATABASE_URL) {
     const distinct = new Set(vrps.map((v) => `${v.prefix} ${v.maxLength} ${v.asn}`)).size;
     try {
       const l0 = performance.now();
+      // Committed: the source's row is written in the transaction that stores its VRPs.
       await until(
-        () => {
-          const [src] = rpki.sources();
-          return Promise.resolve(src?.state === "current" && src.vrps === distinct);
+        async () => {
+          const [r] = await sql`SELECT state, vrps FROM rpki_sources
+            WHERE source = ${`rtr:127.0.0.1:${port}`}`;
+          return r?.state === "current" && Number(r.vrps) === distinct;
         },
         180_000,
         "the VRPs from stayrtr",
       );
-      await rpki.stop();
       const loadMs = performance.now() - l0;
-      const key = (v: { prefix: string; maxLength: number; asn: number }) =>
-        `${v.prefix} ${v.maxLength} ${v.asn}`;
       const stored = (await readVrps(sql, `rtr:127.0.0.1:${port}`)).map(key).sort();
-      // The file's VRPs, prefixes as cidr prints them, once each.
-      const canon = await sql`SELECT DISTINCT p::cidr::text || ' ' || m || ' ' || a AS k
-        FROM unnest(${vrps.map((v) => v.prefix)}::text[], ${vrps.map((v) => v.maxLength)}::int[],
-          ${vrps.map((v) => String(v.asn))}::bigint[]) AS x(p, m, a)`;
-      const fileSet = canon.map((r) => String(r.k)).sort();
+      const fileSet = await canonical(vrps);
       assertEquals(stored.length, fileSet.length, "rpki_vrps holds the file's VRPs");
       assert(stored.every((k, i) => k === fileSet[i]), "rpki_vrps equals the file");
       console.log(`  ${stored.length} VRPs loaded over RTR in ${loadMs.toFixed(0)} ms`);
@@ -161,14 +167,80 @@ if (missing.length > 0 && DATABASE_URL) {
         `${wrong.length} disagreements:\n${wrong.slice(0, 10).join("\n")}`,
       );
       for (const s of ["valid", "invalid", "not-found"]) assert(counts[s] > 10_000, s);
+
+      // The file changes (200 VRPs gone, 100 new): stayrtr's serial moves and the change
+      // arrives as a serial update, no new Reset Query.
+      const source = `rtr:127.0.0.1:${port}`;
+      const row = async () =>
+        (await sql`SELECT state, serial, vrps FROM rpki_sources
+        WHERE source = ${source}`)[0];
+      const before = await row();
+      const counts1 = rpki.rtr!.session.status().counts;
+      const added = Array.from({ length: 100 }, (_, i) => ({
+        prefix: `198.18.${i}.0/24`,
+        maxLength: 24,
+        asn: 64_500 + i,
+      }));
+      const next = [...vrps.slice(200), ...added];
+      await Deno.writeTextFile(file, vrpJson(next));
+      const want = await canonical(next);
+      await until(
+        async () => {
+          const r = await row();
+          return Number(r.serial) > Number(before.serial) && Number(r.vrps) === want.length;
+        },
+        60_000,
+        "the serial update",
+      );
+      const counts2 = rpki.rtr!.session.status().counts;
+      assertEquals(counts2.resetQueries, counts1.resetQueries, "no new Reset Query");
+      assert(counts2.serials > counts1.serials, JSON.stringify(counts2));
+      const stored2 = (await readVrps(sql, source)).map(key).sort();
+      assert(
+        stored2.length === want.length && stored2.every((k, i) => k === want[i]),
+        "rpki_vrps equals the changed file",
+      );
+      // stayrtr stops: after Expire (8 s) the VRPs are dropped and every route is unknown.
+      stay.kill("SIGTERM");
+      await until(async () => (await row()).state === "expired", 60_000, "the expire rule");
+      assertEquals((await readVrps(sql, source)).length, 0);
+      const [after] =
+        await sql`SELECT count(*) FILTER (WHERE rpki_state = 'unknown')::int AS unknown,
+        count(*) FILTER (WHERE rpki_state <> 'unknown')::int AS known FROM v_routes`;
+      assertEquals(after.known, 0, "a state other than unknown after the expire");
+      assert(after.unknown > 700_000, `${after.unknown} routes unknown after the expire`);
+      console.log(
+        `  serial ${before.serial} → ${(await row()).serial}: ${want.length} VRPs by ` +
+          `${counts2.serials - counts1.serials} serial update(s); expired after stayrtr stopped`,
+      );
     } finally {
       await rpki.stop();
-      stay.kill("SIGTERM");
+      try {
+        stay.kill("SIGTERM");
+      } catch { /* stopped by the expire step */ }
       await stay.stderr.cancel();
       await stay.status;
       await Deno.remove(dir, { recursive: true });
     }
   });
+}
+
+const key = (v: { prefix: string; maxLength: number; asn: number }) =>
+  `${v.prefix} ${v.maxLength} ${v.asn}`;
+
+/** The VRPs as `readVrps` gives them: prefixes as cidr prints them, once each, sorted. */
+async function canonical(
+  vrps: { prefix: string; maxLength: number; asn: number }[],
+): Promise<string[]> {
+  const sql = postgres(DATABASE_URL!, { max: 1, onnotice: () => {} });
+  try {
+    const rows = await sql`SELECT DISTINCT p::cidr::text || ' ' || m || ' ' || a AS k
+      FROM unnest(${vrps.map((v) => v.prefix)}::text[], ${vrps.map((v) => v.maxLength)}::int[],
+        ${vrps.map((v) => String(v.asn))}::bigint[]) AS x(p, m, a)`;
+    return rows.map((r) => String(r.k)).sort();
+  } finally {
+    await sql.end();
+  }
 }
 
 async function timed<T>(fn: () => PromiseLike<T>): Promise<[T, number]> {
