@@ -220,8 +220,10 @@ export async function runServe(config: Config): Promise<number> {
       writer,
       flush: async () => {
         if (!await spool.settle(SHUTDOWN_WAIT_MS)) {
+          // Down, or only behind (a full table still going in): `show summary` tells which.
           throw new Error(
-            `the store is not reachable: ${spool.status().backlog} records wait in the spool`,
+            `the spool did not drain in ${SHUTDOWN_WAIT_MS / 1000} s: ` +
+              `${spool.status().backlog} records wait (the store is down or behind)`,
           );
         }
         await writer.flush();
