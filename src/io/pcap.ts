@@ -10,6 +10,7 @@
 
 import { ipv4, ipv6 } from "../wire/ip.ts";
 import { TcpStream } from "./_tcp_stream.ts";
+import { etherFamily, skipMpls } from "./link_layer.ts";
 
 /** One direction of one TCP connection, reassembled in sequence-number order. */
 export interface TcpFlow {
@@ -386,22 +387,4 @@ class Decoder {
     this.streams.push(s);
     return s;
   }
-}
-
-/** Maps an EtherType to 4 or 6, 0x8847 for MPLS, or -1 for anything else. */
-function etherFamily(type: number): number {
-  if (type === 0x0800) return 4;
-  if (type === 0x86dd) return 6;
-  if (type === 0x8847) return 0x8847;
-  return -1;
-}
-
-/** Skips an MPLS label stack; returns -1 when it runs past the frame. */
-function skipMpls(bytes: Uint8Array, p: number, end: number): number {
-  while (p + 4 <= end) {
-    const bottom = bytes[p + 2] & 1;
-    p += 4;
-    if (bottom) return p;
-  }
-  return -1;
 }

@@ -216,17 +216,12 @@ export class RtrSession {
     const serial = !this.#resetNeeded && this.#hasData && this.#sessionId !== undefined &&
       this.#serial !== undefined;
     this.#query = { at: now, kind: serial ? "serial" : "reset" };
-    if (serial) {
-      this.#counts.serialQueries++;
-      return encodeRtrPdu({
-        type: 1,
-        version: this.#version,
-        sessionId: this.#sessionId!,
-        serial: this.#serial!,
-      });
-    }
-    this.#counts.resetQueries++;
-    return encodeRtrPdu({ type: 2, version: this.#version });
+    this.#counts[serial ? "serialQueries" : "resetQueries"]++;
+    return encodeRtrPdu(
+      serial
+        ? { type: 1, version: this.#version, sessionId: this.#sessionId!, serial: this.#serial! }
+        : { type: 2, version: this.#version },
+    );
   }
 
   #expire(step: SessionStep, now: number): void {

@@ -31,35 +31,9 @@ import type { SpoolMarks } from "../store/spool_marks.ts";
 import { type DecodeError, toDecodeError } from "../wire/errors.ts";
 import { RecordType, type SpoolCursor, type SpoolLog, type SpoolRecord } from "./log.ts";
 
-/** Options of {@linkcode SpoolSink}. */
-export interface SpoolSinkOptions {
-  /** Above this many bytes of spool, routers wait (default 1 GiB). */
-  maxBytes?: number;
-  /** Interval of spool trimming and cap checks, ms (default 200). */
-  tickMs?: number;
-  /** Clock, ms since epoch. */
-  now?: () => number;
-  log?: (
-    level: "info" | "warn" | "error",
-    message: string,
-    fields: Record<string, unknown>,
-  ) => void;
-}
+import type { SpoolSinkOptions, SpoolStatus } from "./sink_types.ts";
 
-/** What the spool is doing, for logs, metrics and `show summary`. */
-export interface SpoolStatus {
-  mode: "inline" | "spooling";
-  bytes: number;
-  segments: number;
-  /** Records appended but not yet handed to the store. */
-  backlog: number;
-  /** Since when the database has been unavailable (ms since epoch), if it is. */
-  outageSince?: number;
-  /** Times the spool switched to spooling. */
-  episodes: number;
-  /** Records the drainer handed to the store. */
-  drained: number;
-}
+export type { SpoolSinkOptions, SpoolStatus } from "./sink_types.ts";
 
 interface Conn {
   router: RouterConnection;
