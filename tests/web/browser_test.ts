@@ -13,6 +13,7 @@ import { readInput } from "../../src/io/file.ts";
 import { routeCells } from "../../src/web/pages/lookup.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { fixture } from "../_data.ts";
+import { taskArgs } from "../_tasks.ts";
 import { bytesOf, loadCapture, sessionEnd } from "../control/_capture.ts";
 import { cliOk, Router } from "../control/_live.ts";
 import { DATABASE_URL, serve, type Served, until } from "../e2e/_serve.ts";
@@ -56,7 +57,10 @@ Deno.test({
     let s: Served | undefined;
     let browser: Browser | undefined;
     try {
-      s = await serve({ DATA_DIR: dataDir, WEB_LISTEN: `127.0.0.1:${webPort}` });
+      // As README says: `WEB_LISTEN=... deno task start`, under exactly its permission flags.
+      s = await serve({ DATA_DIR: dataDir, WEB_LISTEN: `127.0.0.1:${webPort}` }, {
+        denoArgs: (env) => taskArgs("start", env),
+      });
       for (const bytes of [bytesOf(A, 0, aCut), bytesOf(B, 0, bCut), m320]) {
         const r = await Router.connect(s.port);
         routers.push(r);
