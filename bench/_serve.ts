@@ -6,10 +6,13 @@
  */
 
 import postgres from "postgres";
+import { freeMetricsPort } from "./_committed.ts";
 
 /** A collector process under measurement. */
 export interface BenchServe {
   port: number;
+  /** Its METRICS_LISTEN port. */
+  metricsPort: number;
   pid: number;
   /** A connection to its database. */
   sql: postgres.Sql;
@@ -26,15 +29,26 @@ export async function startServe(url: string, env: Record<string, string> = {}) 
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
+  const metricsPort = freeMetricsPort();
   const dataDir = await Deno.makeTempDir({ prefix: "bmpmon-bench-" });
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", new URL("../main.ts", import.meta.url).pathname, "serve"],
+    args: [
+      "run",
+      "--allow-all",
+      // BENCH_CPU_PROF=DIR writes a V8 CPU profile of the collector there when it stops.
+      ...(Deno.env.get("BENCH_CPU_PROF")
+        ? ["--cpu-prof", `--cpu-prof-dir=${Deno.env.get("BENCH_CPU_PROF")}`]
+        : []),
+      new URL("../main.ts", import.meta.url).pathname,
+      "serve",
+    ],
     env: {
       DATABASE_URL: u.toString(),
       BMP_LISTEN_HOST: "127.0.0.1",
       BMP_LISTEN_PORT: String(port),
       LOG_LEVEL: "WARNING",
       DATA_DIR: dataDir,
+      METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
       ...env,
     },
     stdout: "null",
@@ -61,7 +75,7 @@ export async function startServe(url: string, env: Record<string, string> = {}) 
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  return { port, pid: child.pid, sql, stop } satisfies BenchServe;
+  return { port, metricsPort, pid: child.pid, sql, stop } satisfies BenchServe;
 }
 
 /** Current and peak resident memory of a process, KiB. */

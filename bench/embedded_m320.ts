@@ -21,13 +21,12 @@ import { readInput } from "../src/io/file.ts";
 import { openEmbedded } from "../src/store/embedded/mod.ts";
 import { migrate } from "../src/store/migrate.ts";
 import { StoreWriter } from "../src/store/writer.ts";
+import { waitCommitted } from "./_committed.ts";
 import { rssKb } from "./_serve.ts";
 
 const FILE = new URL("../tests/fixtures/juniper-m320/m320.bmp.xz", import.meta.url).pathname;
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 const NLRI = 707_580;
-/** Count polls cost the store (one session) a scan each: poll once a second. */
-const POLL_MS = 1000;
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -61,12 +60,11 @@ async function send(port: number, stream: Uint8Array): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-async function waitRows(sql: postgres.Sql): Promise<void> {
-  for (;;) {
-    const [{ n }] = await sql`SELECT count(*)::int AS n FROM route_history`;
-    if (n >= NLRI) return;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
+/** The rows are counted only once all are in (a count blocks PGlite's one session). */
+async function waitRows(sql: postgres.Sql, metricsPort?: number): Promise<void> {
+  const count = async () => (await sql`SELECT count(*)::int AS n FROM route_history`)[0].n;
+  if (metricsPort !== undefined) return await waitCommitted(metricsPort, count, NLRI);
+  while (await count() < NLRI) await new Promise((r) => setTimeout(r, 1000));
 }
 
 /** `bmpmon serve` as deployed: its own process, PGlite in its worker. */
@@ -74,6 +72,7 @@ async function throughServe(stream: Uint8Array): Promise<void> {
   const dataDir = await Deno.makeTempDir({ prefix: "bmpmon-bench-embedded-" });
   const port = freePort();
   const pgPort = freePort();
+  const metricsPort = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", MAIN, "serve"],
     env: {
@@ -83,6 +82,7 @@ async function throughServe(stream: Uint8Array): Promise<void> {
       BMP_LISTEN_HOST: "127.0.0.1",
       BMP_LISTEN_PORT: String(port),
       LOG_LEVEL: "WARNING",
+      METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
     },
     stdout: "null",
     stderr: "inherit",
@@ -115,7 +115,7 @@ async function throughServe(stream: Uint8Array): Promise<void> {
     const cpu0 = cpuSeconds(child.pid);
     const t0 = performance.now();
     const sent = await send(port, stream);
-    await waitRows(sql);
+    await waitRows(sql, metricsPort);
     const secs = (performance.now() - t0) / 1000;
     const cpu = cpuSeconds(child.pid) - cpu0;
     const { peak } = rssKb(child.pid);
@@ -137,8 +137,7 @@ async function throughServe(stream: Uint8Array): Promise<void> {
     } NLRI, ${rib.toLocaleString("en-US")} RIB rows)`,
   );
   console.log(
-    `stream sent in ${sent.toFixed(1)} s; all rows committed after ${secs.toFixed(1)} s ` +
-      `(polled every ${POLL_MS} ms)`,
+    `stream sent in ${sent.toFixed(1)} s; all rows committed after ${secs.toFixed(1)} s`,
   );
   console.log(`throughput: ${Math.round(NLRI / secs).toLocaleString("en-US")} routes/s end to end`);
   console.log(

@@ -42,6 +42,20 @@ const VARIANTS: { name: string; drop: string[] }[] = [
     drop: ["DROP INDEX rib_peer", "CREATE INDEX rib_peer ON rib (peer_id)"],
   },
   { name: "without history (prefix, time)", drop: ["DROP INDEX route_history_prefix"] },
+  {
+    name: "history hash (prefix) instead of (prefix, time)",
+    drop: [
+      "DROP INDEX route_history_prefix",
+      "CREATE INDEX route_history_prefix ON route_history USING hash (prefix)",
+    ],
+  },
+  {
+    name: "history (prefix) instead of (prefix, time)",
+    drop: [
+      "DROP INDEX route_history_prefix",
+      "CREATE INDEX route_history_prefix ON route_history (prefix)",
+    ],
+  },
   { name: "no index at all (heap only)", drop: ["*"] },
 ];
 
@@ -78,7 +92,9 @@ try {
       `${dumpMiB(rows).toFixed(0)} MiB of COPY text), 2 connections in parallel:`,
   );
 
-  for (const v of VARIANTS) {
+  // FLOOR_VARIANTS=regex measures only the variants whose name matches.
+  const only = new RegExp(Deno.env.get("FLOOR_VARIANTS") ?? "");
+  for (const v of VARIANTS.filter((v) => only.test(v.name))) {
     const sql = await dbs.create();
     if (v.drop[0] === "*") await dropAllIndexes(sql);
     else for (const s of v.drop) await sql.unsafe(s);

@@ -19,6 +19,7 @@
  */
 
 import { readInput } from "../src/io/file.ts";
+import { waitCommitted } from "./_committed.ts";
 import { cpuSeconds, rssKb, startServe } from "./_serve.ts";
 
 const url = Deno.env.get("DATABASE_URL");
@@ -48,11 +49,11 @@ async function atOnce(routers: number): Promise<number> {
   try {
     const t0 = performance.now();
     const conns = await Promise.all(Array.from({ length: routers }, () => send(serve.port)));
-    for (;;) {
-      const [{ n }] = await serve.sql`SELECT count(*)::int AS n FROM route_history`;
-      if (n >= routers * NLRI) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitCommitted(
+      serve.metricsPort,
+      async () => (await serve.sql`SELECT count(*)::int AS n FROM route_history`)[0].n,
+      routers * NLRI,
+    );
     const s = (performance.now() - t0) / 1000;
     for (const c of conns) c.close();
     return s;
@@ -80,14 +81,16 @@ try {
     const t = performance.now();
     conns.push(await send(serve.port));
     // The table is in once its peer view has every row (one view per router here).
-    for (;;) {
-      const [{ n }] = await serve.sql`
-        SELECT count(*)::int AS n FROM route_history
-         WHERE peer_id = (SELECT max(id) FROM peers)
-           AND (SELECT count(*) FROM peers) = ${i + 1}`;
-      if (n >= NLRI) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitCommitted(
+      serve.metricsPort,
+      async () =>
+        (await serve.sql`
+          SELECT count(*)::int AS n FROM route_history
+           WHERE peer_id = (SELECT max(id) FROM peers)
+             AND (SELECT count(*) FROM peers) = ${i + 1}`)[0].n,
+      NLRI,
+      (i + 1) * NLRI,
+    );
     times.push((performance.now() - t) / 1000);
     console.log(
       `  table ${i + 1}: ${times[i].toFixed(1)} s (${rate(NLRI, times[i])} routes/s)`,

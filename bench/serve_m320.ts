@@ -19,6 +19,7 @@
 
 import { readInput } from "../src/io/file.ts";
 import { copySeconds, dropAllIndexes, dumpRoutes, ScratchDatabases } from "./_floor.ts";
+import { waitCommitted } from "./_committed.ts";
 import { havePmbmpd, runPmbmpd } from "./_pmbmpd.ts";
 import { cpuSeconds, rssKb, startServe } from "./_serve.ts";
 
@@ -50,11 +51,11 @@ async function bmpmonRun(): Promise<Omit<Run, "pmbmpd">> {
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
     const t0 = performance.now();
     for (let off = 0; off < stream.length;) off += await conn.write(stream.subarray(off));
-    let rows = 0;
-    while (rows < NLRI) {
-      await new Promise((r) => setTimeout(r, 50));
-      rows = (await sql`SELECT count(*)::int AS n FROM route_history`)[0].n;
-    }
+    await waitCommitted(
+      serve.metricsPort,
+      async () => (await sql`SELECT count(*)::int AS n FROM route_history`)[0].n,
+      NLRI,
+    );
     const bmpmon = (performance.now() - t0) / 1000;
     const peakMiB = rssKb(pid).peak / 1024;
     const cpu = cpuSeconds(pid);
