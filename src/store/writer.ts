@@ -299,11 +299,12 @@ export class StoreWriter implements SpoolMarks {
    * @throws the first error of a batch or statement since the last flush
    */
   async flush(): Promise<void> {
-    await this.#sealAll();
-    while (this.#pending.size > 0) {
+    // Writes that end while batches commit (a peer lookup) put routes in the lanes' new
+    // batches: go round until nothing is pending and nothing is left unsealed.
+    do {
       await Promise.allSettled([...this.#pending]);
       await this.#sealAll();
-    }
+    } while (this.#pending.size > 0 || this.#lanes.some((l) => !l.fill.empty));
     const errors = this.#errors;
     this.#errors = [];
     if (errors.length > 0) throw errors[0];
