@@ -6,6 +6,7 @@
  * bmpmon migrate [--env-file F]       apply the database migrations
  * bmpmon replay FILE... --to HOST:PORT [--rate N] [--connections N]
  * bmpmon decode FILE... [--format jsonl] [--summary [--json]] [--port N]
+ * bmpmon export mrt [--router R] [--peer ADDRESS] [--at TIME] > rib.mrt
  * bmpmon show|clear|debug|flush|sql …   ask the running collector (src/cli/control.ts)
  * ```
  *
@@ -15,6 +16,7 @@
 import { parseArgs, UsageError } from "./src/cli/args.ts";
 import { CONTROL_USAGE, runControl } from "./src/cli/control.ts";
 import { runDecode } from "./src/cli/decode.ts";
+import { runExport } from "./src/cli/export_command.ts";
 import { Progress } from "./src/cli/progress.ts";
 import { replay, ReplayError } from "./src/cli/replay.ts";
 import { runMigrate, runServe } from "./src/cli/serve.ts";
@@ -34,6 +36,8 @@ const USAGE = `Usage:
       --format jsonl   one JSON object per BMP message (default)
       --summary        counts per message type and address family (--json: one JSON object)
       --port N         pcap: only TCP flows to or from port N (default: flows that parse as BMP)
+  bmpmon export mrt [--router R] [--peer ADDRESS] [--at TIME] [--env-file FILE] > rib.mrt
+      Write the RIB (current, or as of TIME from history) as MRT TABLE_DUMP_V2.
 ${CONTROL_USAGE}
   bmpmon help`;
 
@@ -120,6 +124,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runServe(await configFor(rest));
       case "migrate":
         return await runMigrate(await configFor(rest));
+      case "export":
+        return await runExport(rest, configFor);
       case "show":
       case "clear":
       case "debug":
