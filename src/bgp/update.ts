@@ -323,7 +323,9 @@ function malformedLsNlri(u: BgpUpdate, nlri: Nlri[], safi: number): void {
       action: "treat-as-withdraw",
       attribute: AttrType.MpReachNlri,
       offset: m.offset,
-      reason: `BGP-LS NLRI type ${n.bgpLs!.nlriType} (that NLRI only): ${m.reason}`,
+      reason: `attribute ${AttrType.MpReachNlri}: ${m.reason} (BGP-LS NLRI type ${
+        n.bgpLs!.nlriType
+      }, that NLRI only)`,
       afi: Afi.BgpLs,
       safi,
     });
