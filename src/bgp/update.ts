@@ -16,7 +16,8 @@
 import { DecodeError, toDecodeError } from "../wire/errors.ts";
 import { hex, ipv4 } from "../wire/ip.ts";
 import { WireReader } from "../wire/reader.ts";
-import { AttrFlag, AttrType } from "./constants.ts";
+import { Afi, AttrFlag, AttrType } from "./constants.ts";
+import { decodeBgpLsAttribute } from "./attributes/bgp_ls_attr.ts";
 import { AS_TRANS, decodeAsPath, reconcileAs4Path } from "./attributes/as_path.ts";
 import { decodeCommunities, decodeLargeCommunities } from "./attributes/communities.ts";
 import { decodeExtendedCommunities } from "./attributes/extended_communities.ts";
@@ -24,6 +25,7 @@ import { decodeMpReach, decodeMpUnreach } from "./attributes/mp_reach.ts";
 import { decodePrefixSid } from "./attributes/prefix_sid.ts";
 import { decodeTunnelEncap } from "./attributes/tunnel_encap.ts";
 import { decodeNlri } from "./nlri/decode.ts";
+import type { Nlri } from "./nlri/types.ts";
 
 export type {
   Aggregator,
@@ -152,7 +154,8 @@ function decodeAttributes(r: WireReader, ctx: UpdateContext, u: BgpUpdate): void
         : type === AttrType.As4Path || type === AttrType.As4Aggregator ||
             type === AttrType.Aggregator ||
             type === AttrType.AtomicAggregate ||
-            type === AttrType.PrefixSid // RFC 8669 §6, RFC 9252 §6
+            type === AttrType.PrefixSid || // RFC 8669 §6, RFC 9252 §6
+            type === AttrType.BgpLs // RFC 9552 §8.2.2
         ? "attribute-discard"
         : "treat-as-withdraw";
       problem(u, action, err.offset, `attribute ${type}: ${err.message}`, type);
@@ -250,6 +253,7 @@ function decodeAttribute(
     }
     case AttrType.MpReachNlri:
       a.mpReach = decodeMpReach(r, ctx.addPath);
+      if (a.mpReach.afi === Afi.BgpLs) malformedLsNlri(u, a.mpReach.nlri, a.mpReach.safi);
       return;
     case AttrType.MpUnreachNlri:
       a.mpUnreach = decodeMpUnreach(r, ctx.addPath);
@@ -301,8 +305,31 @@ function decodeAttribute(
     case AttrType.TunnelEncap: // malformed: treat-as-withdraw (RFC 9012 §13), the default
       a.tunnelEncap = decodeTunnelEncap(r);
       return;
+    case AttrType.BgpLs: // malformed: attribute-discard (RFC 9552 §8.2.2)
+      a.bgpLs = decodeBgpLsAttribute(r);
+      return;
   }
   (a.unknown ??= []).push({ type, flags, value: hex(b.subarray(vStart, vEnd)) });
+}
+
+/** RFC 9552 §8.2.2: a BGP-LS NLRI whose body is malformed while its length is sound is
+ * treated as withdrawn, that NLRI only (`BgpLsNlri.malformed`; the rest of the UPDATE
+ * stands, so `treatAsWithdraw` is not set). */
+function malformedLsNlri(u: BgpUpdate, nlri: Nlri[], safi: number): void {
+  for (const n of nlri) {
+    const m = n.bgpLs?.malformed;
+    if (!m) continue;
+    u.problems.push({
+      action: "treat-as-withdraw",
+      attribute: AttrType.MpReachNlri,
+      offset: m.offset,
+      reason: `attribute ${AttrType.MpReachNlri}: ${m.reason} (BGP-LS NLRI type ${
+        n.bgpLs!.nlriType
+      }, that NLRI only)`,
+      afi: Afi.BgpLs,
+      safi,
+    });
+  }
 }
 
 function finish(u: BgpUpdate, ctx: UpdateContext, withdrawnLen: number, attrLen: number): void {

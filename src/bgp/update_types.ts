@@ -8,6 +8,7 @@
 import type { AsPathSegment } from "./attributes/as_path.ts";
 import type { LargeCommunity } from "./attributes/communities.ts";
 import type { MpReachNlri, MpUnreachNlri } from "./attributes/mp_reach.ts";
+import type { BgpLsAttribute } from "./attributes/bgp_ls_attr.ts";
 import type { PrefixSid } from "./attributes/prefix_sid.ts";
 import type { TunnelEncap } from "./attributes/tunnel_encap.ts";
 import type { Nlri } from "./nlri/types.ts";
@@ -64,6 +65,8 @@ export interface PathAttributes {
   prefixSid?: PrefixSid;
   /** TUNNEL_ENCAPSULATION (RFC 9012), SR Policy sub-TLVs decoded (RFC 9830 §2.4). */
   tunnelEncap?: TunnelEncap;
+  /** BGP-LS Attribute (type 29, RFC 9552 §5.3, RFC 9085, RFC 9514). */
+  bgpLs?: BgpLsAttribute;
   /** Attributes without a decoder here, or malformed ones that were discarded. */
   unknown?: RawAttribute[];
 }

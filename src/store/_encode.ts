@@ -80,6 +80,7 @@ export const ATTR_COLUMNS = [
   "problems",
   "prefix_sid",
   "tunnel_encap",
+  "bgp_ls",
 ] as const;
 
 /** Writes one `path_attrs` row. */
@@ -90,7 +91,8 @@ export function encodeAttrs(b: CopyBuffer, r: AttrRow): void {
     .bool(a.atomicAggregate).int(a.aggregatorAsn).raw(a.aggregatorAddress)
     .textArray(a.communities).textArray(a.extCommunities).textArray(a.largeCommunities)
     .raw(a.originatorId).textArray(a.clusterList).int(a.otc).raw(a.aigp).json(a.pmsiTunnel)
-    .json(a.unknown).json(a.problems).json(a.prefixSid).json(a.tunnelEncap);
+    .json(a.unknown).json(a.problems).json(a.prefixSid).json(a.tunnelEncap)
+    .json(a.bgpLs);
   b.end();
 }
 

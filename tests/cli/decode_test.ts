@@ -1,6 +1,7 @@
 import { writePcap } from "../../src/io/pcap_write.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { fixture } from "../_data.ts";
+import { bgpLsSeeds } from "../fuzz/_bgp_ls_seeds.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -155,6 +156,30 @@ Deno.test("bmpmon decode reports a resynchronised flow in the summary and on std
       [true, skipped, resumeAt],
     ]);
     assert(jsonl.stderr.includes("framing broke, 1 resyncs"), jsonl.stderr);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("bmpmon decode shows BGP-LS NLRI and attributes in jsonl and counts them in --summary", async () => {
+  const seeds = bgpLsSeeds();
+  const path = await Deno.makeTempFile({ suffix: ".bmp" });
+  try {
+    await Deno.writeFile(path, new Uint8Array(seeds.flatMap((s) => [...s])));
+    const r = await bmpmon("decode", "--format", "jsonl", path);
+    assertEquals(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    assertEquals(lines.length, seeds.length);
+    const link = lines[1].update.attributes;
+    assertEquals(link.mpReach.family, "bgp_ls");
+    assertEquals(link.mpReach.nlri[0].bgpLs.link.ipv4InterfaceAddress, "10.1.2.1");
+    assertEquals(link.bgpLs.igpMetric, 10);
+    assertEquals(link.bgpLs.linkName, "r1-r2");
+    assertEquals(lines[4].update.attributes.mpReach.nlri[0].rd, "0:65000:5");
+    const s = JSON.parse((await bmpmon("decode", "--summary", "--json", path)).stdout);
+    // 1 node + 1 link + 2 prefixes + 1 SRv6 SID announced, the link and a prefix withdrawn.
+    assertEquals(s.families.bgp_ls, { announced: 5, withdrawn: 2, unique_prefixes: 5 });
+    assertEquals(s.families.bgp_ls_vpn, { announced: 1, withdrawn: 0, unique_prefixes: 1 });
   } finally {
     await Deno.remove(path);
   }

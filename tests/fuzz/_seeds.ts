@@ -5,13 +5,14 @@
  */
 
 import * as b from "../_build.ts";
+import { bgpLsSeeds } from "./_bgp_ls_seeds.ts";
 import { familySeeds } from "./_family_seeds.ts";
 
 /** Synthetic messages for what the captures lack: Add-Path, BMPv4 TLVs, all EVPN route
  * types, labeled and VPN NLRI, every statistics encoding, mirroring, every Peer Down
  * reason, termination. */
 export function syntheticSeeds(): Uint8Array[] {
-  return [...baseSeeds(), ...familySeeds()];
+  return [...baseSeeds(), ...familySeeds(), ...bgpLsSeeds()];
 }
 
 function baseSeeds(): Uint8Array[] {

@@ -7,6 +7,7 @@
 
 import type { WireReader } from "../../wire/reader.ts";
 import { Afi, Safi } from "../constants.ts";
+import { decodeBgpLsNlri } from "./bgp_ls.ts";
 import { decodeEvpnNlri } from "./evpn.ts";
 import { decodeFlowspecNlri } from "./flowspec.ts";
 import { decodeMupNlri } from "./mup.ts";
@@ -21,11 +22,11 @@ export function isDecodedFamily(afi: number, safi: number): boolean {
     return safi === Safi.Unicast || safi === Safi.Multicast || safi === Safi.LabeledUnicast ||
       safi === Safi.MplsVpn || safi === Safi.MulticastMplsVpn || isTypedFamily(afi, safi);
   }
+  if (afi === Afi.BgpLs) return safi === Safi.BgpLs || safi === Safi.BgpLsVpn;
   return afi === Afi.L2vpn && safi === Safi.Evpn;
 }
 
-/** True for the IP families whose NLRI is not a prefix: Flowspec, RTC, SR Policy, MUP.
- * (BGP-LS, AFI 16388, is to join here with its own decoder.) */
+/** True for the IP families whose NLRI is not a prefix: Flowspec, RTC, SR Policy, MUP. */
 function isTypedFamily(afi: number, safi: number): boolean {
   return safi === Safi.FlowSpec || safi === Safi.FlowSpecVpn || safi === Safi.SrTePolicy ||
     safi === Safi.Mup || (safi === Safi.RouteTargetConstraint && afi === Afi.Ipv4);
@@ -53,6 +54,11 @@ export function decodeNlri(
     }
     decodeEvpnNlri(r, addPath, out);
     return addPath;
+  }
+  if (afi === Afi.BgpLs) {
+    // Like the typed families: path IDs only when negotiated, never guessed.
+    decodeBgpLsNlri(r, safi === Safi.BgpLsVpn, addPath === true, out);
+    return addPath === true;
   }
   if (isTypedFamily(afi, safi)) {
     // Typed families (isTypedFamily): path IDs only when negotiated, never guessed.

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { BgpLsNlri } from "./bgp_ls.ts";
 import type { FlowspecRule } from "./flowspec.ts";
 import type { MupRoute } from "./mup.ts";
 import type { RtcMembership } from "./rtc.ts";
@@ -47,7 +48,7 @@ export interface Nlri {
   /** EVPN fields (AFI 25/SAFI 70). */
   evpn?: EvpnRoute;
   /** The route's identity within its family and RD when no prefix gives it: Flowspec,
-   * RTC, SR Policy and MUP (the decoders' text forms; EVPN has `evpnRouteKey()`). */
+   * RTC, SR Policy, MUP and BGP-LS (the decoders' text forms; EVPN has `evpnRouteKey()`). */
   key?: string;
   /** Flow specification (SAFI 133/134). */
   flowspec?: FlowspecRule;
@@ -57,4 +58,6 @@ export interface Nlri {
   srPolicy?: SrPolicyNlri;
   /** Mobile User Plane route (SAFI 85). */
   mup?: MupRoute;
+  /** BGP-LS NLRI (AFI 16388, SAFI 71 and 72). */
+  bgpLs?: BgpLsNlri;
 }

@@ -54,6 +54,8 @@ export interface AttrColumns {
   prefixSid: unknown;
   /** TUNNEL_ENCAPSULATION (RFC 9012, SR Policy sub-TLVs of RFC 9830), as decoded. */
   tunnelEncap: unknown;
+  /** BGP-LS attribute (type 29: RFC 9552, RFC 9085, RFC 9514), as decoded. */
+  bgpLs: unknown;
   /** Attributes without a decoder (type, flags, value hex). */
   unknown: unknown;
   /** RFC 7606 problems of the UPDATE. */
@@ -126,6 +128,7 @@ export function attrRow(
   // Hashed only when present, so that sets without one keep the ids they had before.
   if (a.prefixSid) optJson(h, a.prefixSid);
   if (a.tunnelEncap) h.mark(11), optJson(h, a.tunnelEncap);
+  if (a.bgpLs) h.mark(29), optJson(h, a.bgpLs);
   const id = h.digest();
   return {
     id,
@@ -163,6 +166,7 @@ export function attrColumns(r: AttrRow): AttrColumns {
     pmsiTunnel: a.pmsiTunnel ?? null,
     prefixSid: a.prefixSid ?? null,
     tunnelEncap: a.tunnelEncap ?? null,
+    bgpLs: a.bgpLs ?? null,
     unknown: a.unknown ?? null,
     problems: r.problems,
   };

@@ -12,6 +12,7 @@
 
 import { AttrType } from "../../bgp/constants.ts";
 import { evpnRouteKey } from "../../bgp/nlri/evpn.ts";
+import type { BgpLsNlri } from "../../bgp/nlri/bgp_ls.ts";
 import type { FlowspecRule } from "../../bgp/nlri/flowspec.ts";
 import type { MupRoute } from "../../bgp/nlri/mup.ts";
 import type { RtcMembership } from "../../bgp/nlri/rtc.ts";
@@ -45,8 +46,8 @@ export interface RouteRow {
   /** The attribute set: announcements, and RFC 7606 treat-as-withdraw withdrawals. */
   attrs: AttrRow | null;
   evpn: EvpnRoute | null;
-  /** Column `nlri`: the decoded NLRI of Flowspec, RTC, SR Policy and MUP routes. */
-  nlri: FlowspecRule | RtcMembership | SrPolicyNlri | MupRoute | null;
+  /** Column `nlri`: the decoded NLRI of Flowspec, RTC, SR Policy, MUP and BGP-LS routes. */
+  nlri: FlowspecRule | RtcMembership | SrPolicyNlri | MupRoute | BgpLsNlri | null;
 }
 
 /** The identity of a route within its family: the EVPN key, the typed families' key
@@ -132,10 +133,13 @@ export function routeRows(
       routeKey: evpn ? evpnRouteKey(evpn) : n.key ?? n.prefix,
       pathId: n.pathId ?? 0,
       labels: n.labels ?? evpn?.labels ?? null,
-      withdrawn: withdrawn || asWithdraw || (doubtful !== null && doubtful.has(n)),
+      withdrawn: withdrawn || asWithdraw || (doubtful !== null && doubtful.has(n)) ||
+        n.bgpLs?.malformed !== undefined, // RFC 9552 §8.2.2: that NLRI only
       attrs: row,
       evpn,
-      nlri: n.key === undefined ? null : n.flowspec ?? n.rtc ?? n.srPolicy ?? n.mup ?? null,
+      nlri: n.key === undefined
+        ? null
+        : n.flowspec ?? n.rtc ?? n.srPolicy ?? n.mup ?? n.bgpLs ?? null,
     });
   });
   return out;
