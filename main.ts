@@ -5,7 +5,7 @@
  * bmpmon serve [--env-file F]         run the collector
  * bmpmon migrate [--env-file F]       apply the database migrations
  * bmpmon replay FILE... --to HOST:PORT [--rate N] [--connections N]
- * bmpmon decode FILE... [--format jsonl] [--summary [--json]] [--port N]
+ * bmpmon decode FILE... [--format jsonl|bgpdump] [--summary [--json]] [--port N]
  * bmpmon show|clear|debug|flush|sql …   ask the running collector (src/cli/control.ts)
  * ```
  *
@@ -29,9 +29,10 @@ const USAGE = `Usage:
   bmpmon replay FILE... --to HOST:PORT [--rate MSGS_PER_S] [--connections N] [--hold S]
       Send captured BMP streams to a collector, one connection per captured flow
       (N copies of each with --connections).
-  bmpmon decode FILE... [--format jsonl | --summary [--json]] [--port N]
-      Decode raw BMP streams (also .gz/.xz) and pcap/pcapng captures.
-      --format jsonl   one JSON object per BMP message (default)
+  bmpmon decode FILE... [--format jsonl|bgpdump | --summary [--json]] [--port N]
+      Decode raw BMP streams (also .gz/.xz/.bz2), pcap/pcapng captures and MRT files.
+      --format jsonl   one JSON object per BMP message or MRT record (default)
+      --format bgpdump MRT only: one line per route as \`bgpdump -m\` prints it
       --summary        counts per message type and address family (--json: one JSON object)
       --port N         pcap: only TCP flows to or from port N (default: flows that parse as BMP)
 ${CONTROL_USAGE}
@@ -48,7 +49,9 @@ async function decodeCommand(argv: string[]): Promise<number> {
   }
   if (args.length === 0) throw new UsageError("decode needs at least one FILE");
   const format = flags.get("format") ?? "jsonl";
-  if (format !== "jsonl") throw new UsageError(`--format ${format}: only jsonl is supported`);
+  if (format !== "jsonl" && format !== "bgpdump") {
+    throw new UsageError(`--format ${format}: jsonl or bgpdump`);
+  }
   const summary = flags.has("summary");
   const json = flags.has("json");
   if (json && !summary) throw new UsageError("--json goes with --summary");
@@ -59,7 +62,7 @@ async function decodeCommand(argv: string[]): Promise<number> {
       throw new UsageError(`--port ${flags.get("port")}: not a TCP port`);
     }
   }
-  return await runDecode(args, { format: summary ? "summary" : "jsonl", json, port });
+  return await runDecode(args, { format: summary ? "summary" : format, json, port });
 }
 
 async function replayCommand(argv: string[]): Promise<number> {

@@ -115,6 +115,7 @@ export async function replay(files: string[], opts: ReplayOptions): Promise<Repl
   const streams: Uint8Array[] = [];
   for (const f of files) {
     const c = await readCapture(f);
+    if (c.kind === "mrt") throw new ReplayError(`${f}: MRT replay is not supported yet`);
     for (const flow of c.flows) streams.push(flow.data);
   }
   const copies = Math.max(1, opts.connections);
