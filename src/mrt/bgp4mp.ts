@@ -9,7 +9,8 @@
  * ```
  *
  * The BGP message is decoded by `decodeBgpMessage()`; the subtype says whether AS_PATH
- * holds 4-byte ASNs (_AS4) and whether NLRI carry path IDs (_ADDPATH).
+ * holds 4-byte ASNs (_AS4) and whether NLRI carry path IDs (_ADDPATH; without it they
+ * are looked for only when the NLRI cannot be read without them).
  *
  * @module
  */
@@ -72,9 +73,12 @@ export function decodeBgp4mp(
   if (!flags) return undefined;
   const [asn4, local, addPath] = flags;
   const p = peering(r, asn4);
+  // Without _ADDPATH, path IDs are guessed only when the NLRI do not parse without
+  // them: BIRD 1.6 wrote Add-Path sessions' UPDATEs as plain MESSAGE_AS4.
+  const guess = addPath ? true : undefined;
   const { message, length } = decodeBgpMessage(r.bytes, r.pos, r.end, {
     asn4,
-    addPath: () => addPath,
+    addPath: () => guess,
   });
   r.pos += length;
   return { kind: "message", ...p, asn4, local, addPath, message };

@@ -7,9 +7,12 @@
  * BGP4MP|ts|A|peer_ip|peer_as|prefix|as_path|…|aggregator|
  * BGP4MP|ts|W|peer_ip|peer_as|prefix
  * BGP4MP|ts|STATE|peer_ip|peer_as|old_state|new_state
+ * BGP4MP_AP|…|prefix|path_id|…  (the _ADDPATH subtypes)
  * ```
  *
- * BGP4MP_ET records print `BGP4MP_ET` and `seconds.microseconds`. Messages other than
+ * Communities are RFC 1997 ones only (bgpdump -m has no field for large or extended
+ * communities), three well-known ones by bgpdump's names. BGP4MP_ET records print
+ * `BGP4MP_ET` and `seconds.microseconds`. Messages other than
  * UPDATE, and PEER_INDEX_TABLE records, print nothing.
  *
  * @module
@@ -59,7 +62,6 @@ function communitiesText(a: PathAttributes): string {
   for (const c of a.communities ?? []) {
     parts.push(COMMUNITY_NAMES[c] ?? `${c >>> 16}:${c & 0xffff}`);
   }
-  for (const c of a.largeCommunities ?? []) parts.push(`${c[0]}:${c[1]}:${c[2]}`);
   return parts.join(" ");
 }
 
@@ -110,6 +112,7 @@ export function bgpdumpLines(rec: MrtRecord): string[] {
         }`,
       ];
     case "rib": {
+      if (!isPrinted(b.afi, b.safi)) return [];
       const tag = b.addPath ? "TABLE_DUMP2_AP" : "TABLE_DUMP2";
       return b.entries.map((e) =>
         `${tag}|${h.timestamp}|B|${e.peer?.address ?? ""}|${e.peer?.asn ?? 0}|${
@@ -124,7 +127,7 @@ export function bgpdumpLines(rec: MrtRecord): string[] {
     case "message":
       if (!("update" in b.message)) return [];
       return updateLines(
-        `${mpTag(h)}|${time(h)}|`,
+        `${mpTag(h, b.addPath)}|${time(h)}|`,
         `|${b.peerAddress}|${b.peerAs}|`,
         b.message.update,
         b.addPath,
@@ -133,8 +136,13 @@ export function bgpdumpLines(rec: MrtRecord): string[] {
   return [];
 }
 
-function mpTag(h: MrtHeader): string {
-  return h.type === MrtType.Bgp4mpEt ? "BGP4MP_ET" : "BGP4MP";
+function mpTag(h: MrtHeader, addPath = false): string {
+  return (h.type === MrtType.Bgp4mpEt ? "BGP4MP_ET" : "BGP4MP") + (addPath ? "_AP" : "");
+}
+
+/** bgpdump prints IPv4 and IPv6 unicast and multicast routes only (no field for an RD). */
+function isPrinted(afi: number, safi: number): boolean {
+  return (afi === 1 || afi === 2) && (safi === 1 || safi === 2);
 }
 
 /** The next hop of a RIB entry: MP_REACH_NLRI's for IPv6, NEXT_HOP's for IPv4. */
@@ -147,12 +155,12 @@ function updateLines(head: string, peer: string, u: BgpUpdate, addPath: boolean)
   const out: string[] = [];
   const a = u.attributes;
   for (const n of u.withdrawn) out.push(`${head}W${peer}${prefixField(n, addPath)}`);
-  if (a.mpUnreach) {
+  if (a.mpUnreach && isPrinted(a.mpUnreach.afi, a.mpUnreach.safi)) {
     for (const n of a.mpUnreach.nlri) out.push(`${head}W${peer}${prefixField(n, addPath)}`);
   }
   const v4 = attributeFields(a, a.nextHop);
   for (const n of u.nlri) out.push(`${head}A${peer}${prefixField(n, addPath)}|${v4}`);
-  if (a.mpReach && a.mpReach.nlri.length > 0) {
+  if (a.mpReach && isPrinted(a.mpReach.afi, a.mpReach.safi)) {
     const mp = attributeFields(a, a.mpReach.nextHop);
     for (const n of a.mpReach.nlri) out.push(`${head}A${peer}${prefixField(n, addPath)}|${mp}`);
   }

@@ -57,7 +57,7 @@ export function looksLikeMrt(data: Uint8Array): boolean {
       return subtype >= 1 && subtype <= 12 && subtype !== 7;
     case MrtType.Bgp4mp:
     case MrtType.Bgp4mpEt:
-      return subtype <= 11 && subtype !== 2 && subtype !== 3;
+      return subtype <= 11; // 2 and 3: the deprecated BGP4MP_ENTRY and _SNAPSHOT
   }
   return false;
 }

@@ -78,8 +78,8 @@ export function isRibSubtype(subtype: number): boolean {
     subtype === St.RibGenericAddpath;
 }
 
-/** Reads one IP prefix NLRI (Length in bits, then the prefix, and for SAFI 4 a label)
- * with the NLRI decoder. */
+/** Reads one IP prefix NLRI (Length in bits, then labels, RD and prefix as the SAFI has
+ * them) with the NLRI decoder. */
 function onePrefix(r: WireReader, afi: number, safi: number): Nlri {
   r.need(1);
   const n = 1 + ((r.bytes[r.pos] + 7) >> 3);
@@ -95,7 +95,7 @@ function onePrefix(r: WireReader, afi: number, safi: number): Nlri {
  *
  * @param peers the last PEER_INDEX_TABLE's peers, to name each entry's peer
  * @throws {DecodeError} `bad-type` for a RIB_GENERIC family other than IP prefixes
- *   (its NLRI has no length to skip by), `short-input` for a field crossing the record
+ *   (unicast, multicast, labeled, VPN: other NLRI have no length to skip by), `short-input` for a field crossing the record
  *   end, and what the NLRI and UPDATE decoders throw.
  */
 export function decodeRib(r: WireReader, subtype: number, peers: MrtPeer[]): RibRecord {
@@ -109,7 +109,7 @@ export function decodeRib(r: WireReader, subtype: number, peers: MrtPeer[]): Rib
     const afi = r.u16();
     const safi = r.u8();
     fam = [afi, safi, subtype === St.RibGenericAddpath];
-    if ((afi !== 1 && afi !== 2) || (safi !== 1 && safi !== 2 && safi !== 4)) {
+    if ((afi !== 1 && afi !== 2) || ![1, 2, 4, 128, 129].includes(safi)) {
       throw new DecodeError(
         "bad-type",
         at,

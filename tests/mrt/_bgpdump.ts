@@ -18,21 +18,29 @@ export async function textLines(path: string): Promise<string[]> {
 }
 
 /** Runs `bmpmon decode ARGS...`; returns stdout lines and stderr. */
-export async function bmpmonDecode(...args: string[]): Promise<{ lines: string[]; stderr: string }> {
+export async function bmpmonDecode(
+  ...args: string[]
+): Promise<{ lines: string[]; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-read", "--allow-env", MAIN, "decode", ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
   const stderr = dec.decode(out.stderr);
-  if (out.code !== 0) throw new Error(`bmpmon decode ${args.join(" ")}: exit ${out.code}\n${stderr}`);
+  if (out.code !== 0) {
+    throw new Error(`bmpmon decode ${args.join(" ")}: exit ${out.code}\n${stderr}`);
+  }
   const t = dec.decode(out.stdout);
   return { lines: t === "" ? [] : t.replace(/\n$/, "").split("\n"), stderr };
 }
 
 /** Runs Debian's `bgpdump -m FILE`; returns its lines. */
 export async function bgpdumpM(path: string): Promise<string[]> {
-  const out = await new Deno.Command("bgpdump", { args: ["-m", path], stdout: "piped", stderr: "null" })
+  const out = await new Deno.Command("bgpdump", {
+    args: ["-m", path],
+    stdout: "piped",
+    stderr: "null",
+  })
     .output();
   const t = dec.decode(out.stdout);
   return t === "" ? [] : t.replace(/\n$/, "").split("\n");
