@@ -93,7 +93,7 @@ function prefixField(n: Nlri, addPath: boolean): string {
  * ```ts
  * import { bgpdumpLines, readMrt } from "./mod.ts";
  * const rec = new Uint8Array([
- *   0x5e, 0, 0, 0, 0, 16, 0, 5, 0, 0, 0, 20,
+ *   0x5e, 0, 0, 0, 0, 16, 0, 5, 0, 0, 0, 24,
  *   0, 0, 0xfd, 0xe9, 0, 0, 0xfd, 0xea, 0, 0, 0, 1, 10, 0, 0, 1, 10, 0, 0, 2, 0, 3, 0, 2,
  * ]);
  * const [item] = readMrt(rec);

@@ -73,12 +73,12 @@ export function looksLikeMrt(data: Uint8Array): boolean {
  * import { readMrt } from "./reader.ts";
  * // BGP4MP STATE_CHANGE_AS4: AS 65001 -> 65002 over IPv4, Active (3) -> Connect (2).
  * const rec = new Uint8Array([
- *   0x5e, 0, 0, 0, 0, 16, 0, 5, 0, 0, 0, 20,
+ *   0x5e, 0, 0, 0, 0, 16, 0, 5, 0, 0, 0, 24,
  *   0, 0, 0xfd, 0xe9, 0, 0, 0xfd, 0xea, 0, 0, 0, 1, 10, 0, 0, 1, 10, 0, 0, 2, 0, 3, 0, 2,
  * ]);
  * const [item] = readMrt(rec);
  * if (item.record?.body.kind !== "state_change") throw new Error("unexpected");
- * const [bad] = readMrt(rec.subarray(0, 20));
+ * const [bad] = readMrt(rec.subarray(0, 30));
  * if (bad.error?.code !== "truncated") throw new Error("unexpected");
  * ```
  */

@@ -22,6 +22,68 @@ import type { MrtAttributes } from "./types.ts";
 const NO_ADD_PATH = () => false;
 
 /**
+ * Widens the abbreviated MP_REACH_NLRI of a RIB entry's attribute list `bytes[start, end)`
+ * to a full one for `afi`/`safi`, with `nlri` (encoded NLRI) as its routes.
+ *
+ * @returns the attribute list (a copy when widened; `bytes[start, end)` otherwise)
+ *
+ * @example
+ * ```ts
+ * import { widenMpReach } from "./rib_attributes.ts";
+ * const b = new Uint8Array([0x80, 14, 5, 4, 10, 0, 0, 1]); // next hop 10.0.0.1
+ * const w = widenMpReach(b, 0, b.length, 1, 2);
+ * if (w.length !== 4 + 3 + 5 + 1 || w[6] !== 2) throw new Error("unexpected");
+ * ```
+ */
+export function widenMpReach(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  afi: number,
+  safi: number,
+  nlri: Uint8Array = new Uint8Array(0),
+): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let from = start;
+  for (let p = start; p < end;) {
+    if (end - p < 3) break; // left for the UPDATE decoder to report
+    const flags = bytes[p];
+    const type = bytes[p + 1];
+    const ext = (flags & AttrFlag.ExtendedLength) !== 0;
+    if (ext && end - p < 4) break;
+    const len = ext ? (bytes[p + 2] << 8) | bytes[p + 3] : bytes[p + 2];
+    const v = p + (ext ? 4 : 3);
+    if (v + len > end) break;
+    if (type === AttrType.MpReachNlri && len >= 1 && bytes[v] === len - 1) {
+      parts.push(bytes.subarray(from, p));
+      const wlen = 3 + len + 1 + nlri.length;
+      const wide = new Uint8Array(4 + wlen);
+      wide[0] = flags | AttrFlag.ExtendedLength;
+      wide[1] = type;
+      wide[2] = wlen >> 8;
+      wide[3] = wlen & 0xff;
+      wide[4] = afi >> 8;
+      wide[5] = afi & 0xff;
+      wide[6] = safi;
+      wide.set(bytes.subarray(v, v + len), 7); // next hop length and next hop; reserved 0
+      wide.set(nlri, 8 + len);
+      parts.push(wide);
+      from = v + len;
+    }
+    p = v + len;
+  }
+  if (parts.length === 0) return bytes.subarray(start, end);
+  parts.push(bytes.subarray(from, end));
+  const out = new Uint8Array(parts.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of parts) {
+    out.set(x, o);
+    o += x.length;
+  }
+  return out;
+}
+
+/**
  * Decodes the attribute list `bytes[start, end)` of a RIB entry.
  *
  * @param asn4 4-byte ASNs in AS_PATH and AGGREGATOR (always in TABLE_DUMP_V2, RFC 6396
@@ -46,37 +108,8 @@ export function decodeRibAttributes(
   end: number,
   family: { asn4: boolean; afi: number; safi: number },
 ): MrtAttributes {
-  const parts: Uint8Array[] = [];
-  let from = start;
-  let grown = 0;
-  for (let p = start; p < end;) {
-    if (end - p < 3) break; // left for the UPDATE decoder to report
-    const flags = bytes[p];
-    const type = bytes[p + 1];
-    const ext = (flags & AttrFlag.ExtendedLength) !== 0;
-    if (ext && end - p < 4) break;
-    const len = ext ? (bytes[p + 2] << 8) | bytes[p + 3] : bytes[p + 2];
-    const v = p + (ext ? 4 : 3);
-    if (v + len > end) break;
-    if (type === AttrType.MpReachNlri && len >= 1 && bytes[v] === len - 1) {
-      parts.push(bytes.subarray(from, p));
-      const wide = new Uint8Array(4 + 3 + len + 1);
-      const wlen = 3 + len + 1;
-      wide[0] = flags | AttrFlag.ExtendedLength;
-      wide[1] = type;
-      wide[2] = wlen >> 8;
-      wide[3] = wlen & 0xff;
-      wide[4] = family.afi >> 8;
-      wide[5] = family.afi & 0xff;
-      wide[6] = family.safi;
-      wide.set(bytes.subarray(v, v + len), 7); // next hop length and next hop
-      parts.push(wide);
-      grown += wide.length - (v + len - p);
-      from = v + len;
-    }
-    p = v + len;
-  }
-  const attrLen = end - start + grown;
+  const attrs = widenMpReach(bytes, start, end, family.afi, family.safi);
+  const attrLen = attrs.length;
   if (attrLen > 0xffff) {
     throw new DecodeError(
       "too-large",
@@ -87,12 +120,7 @@ export function decodeRibAttributes(
   const body = new Uint8Array(4 + attrLen);
   body[2] = attrLen >> 8;
   body[3] = attrLen & 0xff;
-  let o = 4;
-  for (const part of parts) {
-    body.set(part, o);
-    o += part.length;
-  }
-  body.set(bytes.subarray(from, end), o);
+  body.set(attrs, 4);
   const u = decodeUpdate(body, 0, body.length, { asn4: family.asn4, addPath: NO_ADD_PATH });
   // Offsets back into the record (exact before a widened MP_REACH_NLRI, near after it).
   for (const p of u.problems) if (p.offset >= 4) p.offset = Math.min(end, start + p.offset - 4);
