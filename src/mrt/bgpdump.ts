@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { AsPathSegment } from "../bgp/attributes/as_path.ts";
+import { asPathText } from "../bgp/attributes/as_path.ts";
 import type { Nlri } from "../bgp/nlri/types.ts";
 import type { PathAttributes } from "../bgp/update_types.ts";
 import type { BgpUpdate } from "../bgp/update.ts";
@@ -33,29 +33,6 @@ const COMMUNITY_NAMES: Record<number, string> = {
   0xffffff02: "no-advertise",
   0xffffff03: "local-AS",
 };
-
-/** AS path text: sequences space-separated, `{a,b}` sets, `(a b)` and `[a,b]` for
- * confederation sequences and sets. */
-export function asPathText(path: AsPathSegment[] | undefined): string {
-  if (!path) return "";
-  const parts: string[] = [];
-  for (const s of path) {
-    switch (s.type) {
-      case 1:
-        parts.push(`{${s.asns.join(",")}}`);
-        break;
-      case 3:
-        parts.push(`(${s.asns.join(" ")})`);
-        break;
-      case 4:
-        parts.push(`[${s.asns.join(",")}]`);
-        break;
-      default:
-        parts.push(s.asns.join(" "));
-    }
-  }
-  return parts.join(" ");
-}
 
 function communitiesText(a: PathAttributes): string {
   const parts: string[] = [];

@@ -11,5 +11,5 @@ export type * from "./errors.ts";
 export type * from "./types.ts";
 export { looksLikeMrt, MRT_HEADER_LENGTH, type MrtItem, readMrt } from "./reader.ts";
 export { decodeRibAttributes } from "./rib_attributes.ts";
-export { asPathText, bgpdumpLines } from "./bgpdump.ts";
+export { bgpdumpLines } from "./bgpdump.ts";
 export { type MrtSummary, MrtSummaryBuilder } from "./summary.ts";
