@@ -28,6 +28,7 @@ const USAGE = `Usage:
       Apply the database migrations and exit.
   bmpmon replay FILE... --to HOST:PORT [--rate MSGS_PER_S] [--connections N] [--hold S]
       Send captured BMP streams to a collector, one connection per captured flow
+      (MRT files: one BMP session of them all, RIB first, then updates in time order)
       (N copies of each with --connections).
   bmpmon decode FILE... [--format jsonl|bgpdump | --summary [--json]] [--port N]
       Decode raw BMP streams (also .gz/.xz/.bz2), pcap/pcapng captures and MRT files.

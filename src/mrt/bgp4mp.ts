@@ -76,10 +76,20 @@ export function decodeBgp4mp(
   // Without _ADDPATH, path IDs are guessed only when the NLRI do not parse without
   // them: BIRD 1.6 wrote Add-Path sessions' UPDATEs as plain MESSAGE_AS4.
   const guess = addPath ? true : undefined;
+  const messageOffset = r.pos;
   const { message, length } = decodeBgpMessage(r.bytes, r.pos, r.end, {
     asn4,
     addPath: () => guess,
   });
   r.pos += length;
-  return { kind: "message", ...p, asn4, local, addPath, message };
+  return {
+    kind: "message",
+    ...p,
+    asn4,
+    local,
+    addPath,
+    message,
+    messageOffset,
+    messageLength: length,
+  };
 }

@@ -13,3 +13,4 @@ export { looksLikeMrt, MRT_HEADER_LENGTH, type MrtItem, readMrt } from "./reader
 export { decodeRibAttributes } from "./rib_attributes.ts";
 export { bgpdumpLines } from "./bgpdump.ts";
 export { type MrtSummary, MrtSummaryBuilder } from "./summary.ts";
+export { type MrtReplayStats, mrtToBmp } from "./to_bmp.ts";

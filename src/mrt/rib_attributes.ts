@@ -23,7 +23,8 @@ const NO_ADD_PATH = () => false;
 
 /**
  * Widens the abbreviated MP_REACH_NLRI of a RIB entry's attribute list `bytes[start, end)`
- * to a full one for `afi`/`safi`, with `nlri` (encoded NLRI) as its routes.
+ * to a full one for `afi`/`safi`, with `nlri` (encoded NLRI) as its routes. Given `nlri`,
+ * a full MP_REACH_NLRI is rewritten too: its next hop with `nlri`, not the routes in it.
  *
  * @returns the attribute list (a copy when widened; `bytes[start, end)` otherwise)
  *
@@ -54,9 +55,16 @@ export function widenMpReach(
     const len = ext ? (bytes[p + 2] << 8) | bytes[p + 3] : bytes[p + 2];
     const v = p + (ext ? 4 : 3);
     if (v + len > end) break;
-    if (type === AttrType.MpReachNlri && len >= 1 && bytes[v] === len - 1) {
+    const abbreviated = len >= 1 && bytes[v] === len - 1;
+    // A full attribute (some writers stored the UPDATE's, with other routes in it): its
+    // next hop, with `nlri` as the routes, when `nlri` is given.
+    const full = !abbreviated && nlri.length > 0 && len >= 5 && 4 + bytes[v + 3] < len;
+    if (type === AttrType.MpReachNlri && (abbreviated || full)) {
+      const nh = abbreviated
+        ? bytes.subarray(v, v + len)
+        : bytes.subarray(v + 3, v + 4 + bytes[v + 3]);
       parts.push(bytes.subarray(from, p));
-      const wlen = 3 + len + 1 + nlri.length;
+      const wlen = 3 + nh.length + 1 + nlri.length;
       const wide = new Uint8Array(4 + wlen);
       wide[0] = flags | AttrFlag.ExtendedLength;
       wide[1] = type;
@@ -65,8 +73,8 @@ export function widenMpReach(
       wide[4] = afi >> 8;
       wide[5] = afi & 0xff;
       wide[6] = safi;
-      wide.set(bytes.subarray(v, v + len), 7); // next hop length and next hop; reserved 0
-      wide.set(nlri, 8 + len);
+      wide.set(nh, 7); // next hop length and next hop; reserved 0
+      wide.set(nlri, 8 + nh.length);
       parts.push(wide);
       from = v + len;
     }

@@ -48,6 +48,7 @@ export function decodeTableDump(r: WireReader, subtype: number): TableDumpRecord
   const peerAs = r.u16();
   const attrLen = r.u16();
   r.need(attrLen);
+  const attrOffset = r.pos;
   const attrs = decodeRibAttributes(r.bytes, r.pos, r.pos + attrLen, {
     asn4: false,
     afi,
@@ -65,5 +66,7 @@ export function decodeTableDump(r: WireReader, subtype: number): TableDumpRecord
     peerAddress,
     peerAs,
     ...attrs,
+    attrOffset,
+    attrLength: attrLen,
   };
 }

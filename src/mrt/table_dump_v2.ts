@@ -127,9 +127,10 @@ export function decodeRib(r: WireReader, subtype: number, peers: MrtPeer[]): Rib
     const pathId = addPath ? r.u32() : undefined;
     const len = r.u16();
     r.need(len);
+    const attrOffset = r.pos;
     const attrs = decodeRibAttributes(r.bytes, r.pos, r.pos + len, { asn4: true, afi, safi });
     r.pos += len;
-    const e: RibEntry = { peerIndex, originatedTime, ...attrs };
+    const e: RibEntry = { peerIndex, originatedTime, ...attrs, attrOffset, attrLength: len };
     if (peerIndex < peers.length) e.peer = peers[peerIndex];
     if (pathId !== undefined) e.pathId = pathId;
     entries.push(e);

@@ -54,6 +54,9 @@ export interface RibEntry extends MrtAttributes {
   peer?: MrtPeer;
   originatedTime: number;
   pathId?: number;
+  /** Where the entry's attribute list is in the file, and its length (for re-encoding). */
+  attrOffset: number;
+  attrLength: number;
 }
 
 /** RIB_IPV4/IPV6_UNICAST/MULTICAST, RIB_GENERIC and their ADDPATH forms (§4.3.2-3). */
@@ -79,6 +82,9 @@ export interface TableDumpRecord extends MrtAttributes {
   originatedTime: number;
   peerAddress: string;
   peerAs: number;
+  /** Where the attribute list is in the file, and its length. */
+  attrOffset: number;
+  attrLength: number;
 }
 
 /** Fields common to BGP4MP records (RFC 6396 §4.4). */
@@ -107,6 +113,9 @@ export interface Bgp4mpMessage extends Bgp4mpPeering {
   local: boolean;
   addPath: boolean;
   message: BgpMessage;
+  /** Where the BGP message (with its header) is in the file, and its length. */
+  messageOffset: number;
+  messageLength: number;
 }
 
 /** A record of a type or subtype not decoded here (kept by length only). */
