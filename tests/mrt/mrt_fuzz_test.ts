@@ -1,7 +1,8 @@
 /**
  * Fuzz / property test of the MRT reader: FUZZ_MRT_RECORDS mutated records (default
  * 50,000; CI runs 1,000,000, see `.ci/run`), each read by `readMrt()` between two intact
- * records, then formatted (`bgpdumpLines()`, the jsonl object, the summary).
+ * records, then formatted (`bgpdumpLines()`, the jsonl object, the summary) and, one in 8,
+ * turned into the BMP session of `replay` (`mrtToBmp()`).
  *
  * Invariants: nothing is thrown out of the reader or the formatters; every error is typed
  * (`code`, a byte offset inside the input) and not a converted non-bounds exception
@@ -21,6 +22,7 @@ import { decompress } from "../../src/io/file.ts";
 import { bgpdumpLines } from "../../src/mrt/bgpdump.ts";
 import { MRT_HEADER_LENGTH, type MrtItem, readMrt } from "../../src/mrt/reader.ts";
 import { MrtSummaryBuilder } from "../../src/mrt/summary.ts";
+import { mrtToBmp } from "../../src/mrt/to_bmp.ts";
 import { assertEquals } from "../_assert.ts";
 import { fixture, sharedFiles } from "../_data.ts";
 import { mixSeed, mutate, readField, Rng, writeField } from "../fuzz/_mutate.ts";
@@ -164,6 +166,8 @@ Deno.test("readMrt() yields only typed errors for FUZZ_MRT_RECORDS mutated recor
         summary.add(it.record);
       }
       summary.result();
+      // The replay's conversion takes the same records (every 8th mutant: it is slower).
+      if (i % 8 === 0) mrtToBmp([input]);
       if (framed) {
         stats.resumed++;
         const last = items[items.length - 1];
