@@ -5,7 +5,7 @@
  * bmpmon serve [--env-file F]         run the collector
  * bmpmon migrate [--env-file F]       apply the database migrations
  * bmpmon replay FILE... --to HOST:PORT [--rate N] [--connections N]
- * bmpmon decode FILE... [--format jsonl] [--summary [--json]] [--port N]
+ * bmpmon decode FILE... [--format jsonl|bgpdump] [--summary [--json]] [--port N]
  * bmpmon export mrt [--router R] [--peer ADDRESS] [--at TIME] > rib.mrt
  * bmpmon show|clear|debug|flush|sql …   ask the running collector (src/cli/control.ts)
  * ```
@@ -30,10 +30,12 @@ const USAGE = `Usage:
       Apply the database migrations and exit.
   bmpmon replay FILE... --to HOST:PORT [--rate MSGS_PER_S] [--connections N] [--hold S]
       Send captured BMP streams to a collector, one connection per captured flow
+      (MRT files: one BMP session of them all, RIB first, then updates in time order)
       (N copies of each with --connections).
-  bmpmon decode FILE... [--format jsonl | --summary [--json]] [--port N]
-      Decode raw BMP streams (also .gz/.xz) and pcap/pcapng captures.
-      --format jsonl   one JSON object per BMP message (default)
+  bmpmon decode FILE... [--format jsonl|bgpdump | --summary [--json]] [--port N]
+      Decode raw BMP streams (also .gz/.xz/.bz2), pcap/pcapng captures and MRT files.
+      --format jsonl   one JSON object per BMP message or MRT record (default)
+      --format bgpdump MRT only: one line per route as \`bgpdump -m\` prints it
       --summary        counts per message type and address family (--json: one JSON object)
       --port N         pcap: only TCP flows to or from port N (default: flows that parse as BMP)
   bmpmon export mrt [--router R] [--peer ADDRESS] [--at TIME] [--env-file FILE] > rib.mrt
@@ -52,7 +54,9 @@ async function decodeCommand(argv: string[]): Promise<number> {
   }
   if (args.length === 0) throw new UsageError("decode needs at least one FILE");
   const format = flags.get("format") ?? "jsonl";
-  if (format !== "jsonl") throw new UsageError(`--format ${format}: only jsonl is supported`);
+  if (format !== "jsonl" && format !== "bgpdump") {
+    throw new UsageError(`--format ${format}: jsonl or bgpdump`);
+  }
   const summary = flags.has("summary");
   const json = flags.has("json");
   if (json && !summary) throw new UsageError("--json goes with --summary");
@@ -63,7 +67,7 @@ async function decodeCommand(argv: string[]): Promise<number> {
       throw new UsageError(`--port ${flags.get("port")}: not a TCP port`);
     }
   }
-  return await runDecode(args, { format: summary ? "summary" : "jsonl", json, port });
+  return await runDecode(args, { format: summary ? "summary" : format, json, port });
 }
 
 async function replayCommand(argv: string[]): Promise<number> {

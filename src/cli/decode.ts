@@ -1,5 +1,6 @@
 /**
- * `bmpmon decode FILE...`: decodes raw BMP streams and pcap/pcapng captures.
+ * `bmpmon decode FILE...`: decodes raw BMP streams, pcap/pcapng captures and MRT files
+ * (`./decode_mrt.ts`).
  *
  * @module
  */
@@ -11,10 +12,13 @@ import { readCapture } from "../io/file.ts";
 import { Progress } from "./progress.ts";
 import type { TcpFlow } from "../io/pcap.ts";
 import { jsonReplacer, messageJson } from "./json.ts";
+import { type MrtSummary, MrtSummaryBuilder } from "../mrt/summary.ts";
+import { decodeMrt } from "./decode_mrt.ts";
 
 /** Options of the decode command. */
 export interface DecodeOptions {
-  format: "jsonl" | "summary";
+  /** `bgpdump` (`bgpdump -m` lines) is for MRT input only. */
+  format: "jsonl" | "summary" | "bgpdump";
   json: boolean;
   port?: number;
 }
@@ -45,9 +49,24 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
   const summary = new SummaryBuilder();
   const out = new LineWriter();
   const errorsByCode = new Map<string, number>();
+  const mrtSummary = new MrtSummaryBuilder();
   let flowsSeen = 0;
+  let mrtFiles = 0;
+  let bmpFiles = 0;
   for (const path of files) {
     const capture = await readCapture(path, { port: opts.port });
+    if (capture.mrt) {
+      mrtFiles++;
+      const progress = new Progress(`decode ${path}`, capture.mrt.length);
+      const n = await decodeMrt(path, capture.mrt, opts.format, out, mrtSummary);
+      progress.done(capture.mrt.length, n.records);
+      continue;
+    }
+    bmpFiles++;
+    if (opts.format === "bgpdump") {
+      console.error(`bmpmon: warning: ${path}: not MRT, --format bgpdump prints nothing for it`);
+      continue;
+    }
     const progress = new Progress(
       `decode ${path}`,
       capture.flows.reduce((n, f) => n + f.data.length, 0),
@@ -93,15 +112,21 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
     }
     progress.done(base, messages);
   }
-  if (opts.format === "jsonl") {
+  if (opts.format !== "summary") {
     await out.flush();
+    return 0;
+  }
+  const mrt = mrtFiles > 0 ? mrtSummary.result() : undefined;
+  if (mrt && bmpFiles === 0) {
+    console.log(opts.json ? JSON.stringify(mrt) : mrtSummaryTable(mrt));
     return 0;
   }
   const result = summary.result();
   if (opts.json) {
-    console.log(JSON.stringify(result));
+    console.log(JSON.stringify(mrt ? { ...result, mrt } : result));
   } else {
     console.log(summaryTable(result, flowsSeen, errorsByCode));
+    if (mrt) console.log("\nMRT\n" + mrtSummaryTable(mrt));
   }
   return 0;
 }
@@ -110,6 +135,33 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
 function framingWarning(path: string, i: number, flow: TcpFlow, f: FlowFraming): string {
   const ends = flow.src ? ` (${flow.src}:${flow.srcPort} > ${flow.dst}:${flow.dstPort})` : "";
   return `bmpmon: warning: ${path} flow ${i}${ends}: framing broke, ${f.resyncs} resyncs, ${f.skipped_bytes} bytes skipped`;
+}
+
+/** A human table of an MRT summary. */
+export function mrtSummaryTable(s: MrtSummary): string {
+  const lines: string[] = ["record type            count"];
+  for (const [k, v] of Object.entries(s.records)) {
+    lines.push(`${k.padEnd(20)} ${String(v).padStart(8)}`);
+  }
+  lines.push(`${"errors".padEnd(20)} ${String(s.errors).padStart(8)}`);
+  for (const [k, v] of Object.entries(s.error_codes)) {
+    lines.push(`  ${k.padEnd(18)} ${String(v).padStart(8)}`);
+  }
+  lines.push("");
+  lines.push(familyTable(s.families));
+  return lines.join("\n");
+}
+
+function familyTable(families: Summary["families"]): string {
+  const lines = ["family                  announced  withdrawn  unique routes"];
+  for (const [k, f] of Object.entries(families)) {
+    lines.push(
+      `${k.padEnd(22)} ${String(f.announced).padStart(10)} ${String(f.withdrawn).padStart(10)} ${
+        String(f.unique_prefixes).padStart(14)
+      }`,
+    );
+  }
+  return lines.join("\n");
 }
 
 /** A human table of a summary. */
@@ -129,13 +181,6 @@ export function summaryTable(s: Summary, flows: number, errors: Map<string, numb
     lines.push(`  ${f.flow}: ${f.resyncs} resyncs, ${f.skipped_bytes} bytes skipped`);
   }
   lines.push("");
-  lines.push("family                  announced  withdrawn  unique routes");
-  for (const [k, f] of Object.entries(s.families)) {
-    lines.push(
-      `${k.padEnd(22)} ${String(f.announced).padStart(10)} ${String(f.withdrawn).padStart(10)} ${
-        String(f.unique_prefixes).padStart(14)
-      }`,
-    );
-  }
+  lines.push(familyTable(s.families));
   return lines.join("\n");
 }

@@ -36,7 +36,8 @@ function peerJson(p: PerPeerHeader): Record<string, unknown> {
   };
 }
 
-function attributesJson(a: PathAttributes): Record<string, unknown> {
+/** The JSON form of path attributes: communities as text, MP families named. */
+export function attributesJson(a: PathAttributes): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
   if (a.communities) out.communities = a.communities.map(communityText);
   if (a.largeCommunities) out.largeCommunities = a.largeCommunities.map(largeCommunityText);

@@ -7,6 +7,7 @@
  */
 
 import { readCapture } from "../io/file.ts";
+import { mrtToBmp } from "../mrt/to_bmp.ts";
 
 /** A replay that could not reach the collector, or lost it: one line for the operator. */
 export class ReplayError extends Error {}
@@ -110,13 +111,18 @@ function reason(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).replace(/\s*\(os error \d+\)$/, "");
 }
 
-/** Replays the files' flows to the collector; resolves when every connection closed. */
+/** Replays the files' flows to the collector, and the MRT files among them as one BMP
+ * session; resolves when every connection closed. */
 export async function replay(files: string[], opts: ReplayOptions): Promise<ReplayResult> {
   const streams: Uint8Array[] = [];
+  const mrt: Uint8Array[] = [];
   for (const f of files) {
     const c = await readCapture(f);
+    if (c.mrt) mrt.push(c.mrt);
     for (const flow of c.flows) streams.push(flow.data);
   }
+  // MRT archives together make one BMP session (src/mrt/to_bmp.ts).
+  if (mrt.length) streams.push(mrtToBmp(mrt).stream);
   const copies = Math.max(1, opts.connections);
   const total = streams.reduce((n, s) => n + s.length, 0) * copies;
   const totals = { bytes: 0, messages: 0, total };

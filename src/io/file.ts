@@ -9,6 +9,7 @@ import { gunzip } from "node:zlib";
 import xz from "xz-decompress";
 import bzip from "seek-bzip";
 import { resync } from "../bmp/stream.ts";
+import { looksLikeMrt } from "../mrt/reader.ts";
 import { isPcap, type PcapReadResult, readPcap, type TcpFlow } from "./pcap.ts";
 
 /** A compression format recognised by {@linkcode detectCompression}. */
@@ -121,10 +122,14 @@ export async function readInput(path: string): Promise<Uint8Array> {
 export interface Capture {
   /** The file read. */
   path: string;
-  /** "pcap" for pcap/pcapng, "raw" for a bare byte stream. */
-  kind: "raw" | "pcap";
-  /** The BMP streams: reassembled flows, or one flow holding the whole raw file. */
+  /** "pcap" for pcap/pcapng, "raw" for a bare byte stream, "mrt" for an MRT file
+   * (RFC 6396). */
+  kind: "raw" | "pcap" | "mrt";
+  /** The BMP streams: reassembled flows, or one flow holding the whole raw file (none
+   * for MRT). */
   flows: TcpFlow[];
+  /** The (decompressed) file, for MRT input. */
+  mrt?: Uint8Array;
   /** Packet counters, for pcap input. */
   skipped?: PcapReadResult["skipped"];
 }
@@ -161,6 +166,7 @@ function startsBmp(f: TcpFlow): boolean {
  * otherwise the flows whose data starts like a BMP message ({@linkcode looksLikeBmp}), or
  * where two consecutive plausible BMP headers start within the first 256 KiB (a flow
  * whose first segment was lost: the stream walker resynchronises there).
+ * A file that does not start like BMP but like an MRT record (`looksLikeMrt()`) is MRT.
  * Anything else is a raw stream: one flow with empty addresses and the whole file.
  *
  * @param path file to read
@@ -177,6 +183,9 @@ function startsBmp(f: TcpFlow): boolean {
 export async function readCapture(path: string, opts: { port?: number } = {}): Promise<Capture> {
   const bytes = await readInput(path);
   if (!isPcap(bytes)) {
+    if (!looksLikeBmp(bytes) && looksLikeMrt(bytes)) {
+      return { path, kind: "mrt", flows: [], mrt: bytes };
+    }
     const flow: TcpFlow = {
       src: "",
       srcPort: 0,
