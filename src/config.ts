@@ -404,6 +404,13 @@ export function loadConfig(env: Record<string, string | undefined>, envFileText?
       throw new ConfigError(`${auth.join(", ")}: set only one way to authenticate to the bus`);
     }
   }
+  // JetStream refuses a duplicate window longer than the age limit (src/bus/stream.ts).
+  if (d.BUS_MAX_AGE > 0 && d.BUS_MAX_AGE < 10 * 60_000) {
+    throw new ConfigError(
+      `BUS_MAX_AGE=${JSON.stringify(env.BUS_MAX_AGE ?? fromFile.BUS_MAX_AGE)}: ` +
+        "must be at least 10m (the stream's duplicate window) or 0 (no limit)",
+    );
+  }
   if (d.BUS_PASSWORD !== undefined && !d.BUS_USER) {
     throw new ConfigError("BUS_PASSWORD: set BUS_USER too");
   }
