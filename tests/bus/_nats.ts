@@ -25,6 +25,8 @@ export interface NatsOptions {
   /** User and password the server requires. */
   user?: string;
   password?: string;
+  /** false: a server without JetStream. */
+  jetstream?: boolean;
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -40,13 +42,13 @@ export function natsConfig(port: number, storeDir: string, opts: NatsOptions = {
   const auth = opts.user
     ? `authorization {\n  user: "${opts.user}"\n  password: "${opts.password}"\n}\n`
     : "";
-  return `listen: 127.0.0.1:${port}
-jetstream {
+  const js = opts.jetstream === false ? "" : `jetstream {
   store_dir: "${storeDir}"
   max_memory_store: 64MB
   max_file_store: 2GB
 }
-${auth}`;
+`;
+  return `listen: 127.0.0.1:${port}\n${js}${auth}`;
 }
 
 async function waitPort(port: number, up: boolean, ms: number): Promise<void> {
