@@ -10,8 +10,9 @@
  * A message counts as delivered once JetStream acks it. Its msgID is
  * `<collector id>:<spool seq>`, so a publish retried after a failure whose ack was lost,
  * or repeated after a restart, is stored once (the stream's duplicate window). After a
- * failure nothing new is sent: the publisher waits for every publish in flight to settle
- * and sends the failed ones again in their order, so the stream keeps arrival order.
+ * failure, or a disconnect, nothing new is sent: the publisher waits for every publish in
+ * flight to settle and sends the failed ones again in their order, so the stream keeps
+ * arrival order.
  *
  * @module
  */
@@ -119,6 +120,8 @@ export class BusPublisher {
   #nextRead: number;
   #cursor: SpoolCursor;
   #connected = true;
+  /** Set at a disconnect: nothing new is sent until the publishes then in flight settle. */
+  #settleFirst = false;
   #downSince?: number;
   #closed = false;
   #wake?: () => void;
@@ -204,9 +207,14 @@ export class BusPublisher {
     return this.#ackedSeq >= this.#spool.nextSeq - 1;
   }
 
-  /** Waits for the publishes in flight (at most `ms`), writes the mark, closes the connection. */
+  /**
+   * Waits for the publishes in flight (at most `ms`; not at all while disconnected), writes
+   * the mark, closes the connection.
+   *
+   * @returns true when every record was acked
+   */
   async close(ms: number): Promise<boolean> {
-    const done = await this.settle(ms);
+    const done = await this.settle(this.#up() ? ms : 0);
     this.#closed = true;
     this.#wake?.();
     await this.#loop;
@@ -221,6 +229,7 @@ export class BusPublisher {
     for await (const s of this.#nc.status()) {
       if (s.type === "disconnect" && this.#connected) {
         this.#connected = false;
+        this.#settleFirst = true;
         this.#downSince = Date.now();
         this.#log("warn", "bus down: the spool keeps messages until it is back", {
           server: s.server,
@@ -240,6 +249,17 @@ export class BusPublisher {
     }
   }
 
+  /**
+   * Whether to send now. Besides the status events (which come late), the client's own
+   * flag: what is published while it is disconnected waits in its buffer and goes out on
+   * reconnect, ahead of the publishes lost with the old connection, which would then be
+   * stored after newer ones.
+   */
+  #up(): boolean {
+    const protocol = (this.#nc as { protocol?: { connected?: unknown } }).protocol;
+    return this.#connected && protocol?.connected !== false;
+  }
+
   /** Waits until woken (an ack, a reconnect) or `ms` pass. */
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -256,10 +276,19 @@ export class BusPublisher {
     let backoff = 100;
     let reads = 0;
     while (!this.#closed) {
+      if (this.#settleFirst) {
+        // Those may have been lost with the old connection: they time out and go again
+        // before anything newer, or the stream would hold them after newer ones.
+        if (this.#inFlight > 0) {
+          await this.#sleep(200);
+          continue;
+        }
+        this.#settleFirst = false;
+      }
       if (this.#failed > 0) {
         // Nothing new until every publish in flight has settled: then the failed ones go
         // again, in order, ahead of anything newer.
-        if (this.#inFlight > 0 || !this.#connected) {
+        if (this.#inFlight > 0 || !this.#up()) {
           await this.#sleep(200);
           continue;
         }
@@ -269,7 +298,7 @@ export class BusPublisher {
         continue;
       }
       backoff = 100;
-      if (!this.#connected || this.#inFlight >= this.#window) {
+      if (!this.#up() || this.#inFlight >= this.#window) {
         await this.#sleep(200);
         continue;
       }
