@@ -69,6 +69,17 @@ export const ENV_VARS = [
   "ROUTER_HOLDDOWN",
   "RPKI_RTR",
   "RPKI_VRP_FILE",
+  "BUS_URL",
+  "BUS_USER",
+  "BUS_PASSWORD",
+  "BUS_TOKEN",
+  "BUS_CREDS_FILE",
+  "BUS_TLS_CA_FILE",
+  "BUS_STREAM",
+  "BUS_REPLICAS",
+  "BUS_MAX_AGE",
+  "BUS_MAX_BYTES",
+  "BUS_COLLECTOR_ID",
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -159,7 +170,126 @@ const schema = z.object({
     }
   }).optional(),
   RPKI_VRP_FILE: z.string().min(1).optional(),
+  // Message bus (README "Message bus (NATS JetStream)"): off without BUS_URL.
+  BUS_URL: z.string().transform((v, ctx) => {
+    try {
+      return parseBusUrls(v);
+    } catch (e) {
+      ctx.addIssue({ code: "custom", message: (e as Error).message });
+      return z.NEVER;
+    }
+  }).optional(),
+  BUS_USER: z.string().min(1).optional(),
+  BUS_PASSWORD: z.string().optional(),
+  BUS_TOKEN: z.string().min(1).optional(),
+  BUS_CREDS_FILE: z.string().min(1).optional(),
+  BUS_TLS_CA_FILE: z.string().min(1).optional(),
+  BUS_STREAM: z.string().regex(
+    /^[A-Za-z0-9_-]{1,64}$/,
+    "must be 1 to 64 letters, digits, '_' or '-'",
+  ).default("BMP"),
+  BUS_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  BUS_MAX_AGE: z.string().transform((v, ctx) => {
+    const ms = parseDuration(v);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be like '7d', '12h', '30m' or '0' (no limit)",
+      });
+      return z.NEVER;
+    }
+    return ms;
+  }).default("7d"),
+  BUS_MAX_BYTES: z.string().transform((v, ctx) => {
+    const n = parseByteSize(v);
+    if (n === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be bytes like '10G', '500M' or '-1' (no limit)",
+      });
+      return z.NEVER;
+    }
+    return n;
+  }).default("-1"),
+  BUS_COLLECTOR_ID: z.string().regex(
+    /^[A-Za-z0-9_.:-]{1,128}$/,
+    "must be 1 to 128 letters, digits, '_', '.', ':' or '-'",
+  ).optional(),
 });
+
+/** One NATS server of BUS_URL. */
+export interface BusServer {
+  /** As given: `nats://host:port` or `tls://host:port`. */
+  url: string;
+  hostname: string;
+  port: number;
+  tls: boolean;
+}
+
+/**
+ * Parses BUS_URL: comma-separated `nats://HOST[:PORT]` or `tls://HOST[:PORT]` (port 4222
+ * by default).
+ *
+ * @example
+ * ```ts
+ * import { parseBusUrls } from "./config.ts";
+ * const [a, b] = parseBusUrls("nats://n1:4222, tls://[::1]");
+ * if (a.port !== 4222 || a.tls || b.hostname !== "::1" || !b.tls) throw new Error();
+ * ```
+ * @throws {Error} for anything else
+ */
+export function parseBusUrls(v: string): BusServer[] {
+  const out: BusServer[] = [];
+  for (const part of v.split(",").map((s) => s.trim()).filter((s) => s)) {
+    const m = /^(nats|tls):\/\/(?:\[([^\]]+)\]|([^:/@\s\[\]]+))(?::(\d{1,5}))?\/?$/.exec(part);
+    const port = m?.[4] ? Number(m[4]) : 4222;
+    if (!m || port < 1 || port > 65535) {
+      throw new Error(
+        `cannot read "${part}": must be nats://HOST:PORT or tls://HOST:PORT, comma-separated ` +
+          "(credentials go in BUS_USER/BUS_PASSWORD, BUS_TOKEN or BUS_CREDS_FILE)",
+      );
+    }
+    out.push({ url: part, hostname: m[2] ?? m[3], port, tls: m[1] === "tls" });
+  }
+  if (out.length === 0) throw new Error("must list at least one nats://HOST:PORT");
+  return out;
+}
+
+/**
+ * Parses a duration like `7d`, `12h`, `30m`, `90s` (or `0`: none) into milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { parseDuration } from "./config.ts";
+ * if (parseDuration("2h") !== 7_200_000 || parseDuration("7x") !== undefined) throw new Error();
+ * ```
+ */
+export function parseDuration(v: string): number | undefined {
+  const m = /^(\d+)\s*(ms|s|m|h|d|w)?$/.exec(v.trim());
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 }[m[2] ?? "s"]!;
+  if (m[2] === undefined && m[1] !== "0") return undefined;
+  return Number(m[1]) * unit;
+}
+
+/**
+ * Parses a byte size like `10G`, `500M`, `4096`, or `-1` (no limit); K, M, G, T are
+ * powers of 1024.
+ *
+ * @example
+ * ```ts
+ * import { parseByteSize } from "./config.ts";
+ * if (parseByteSize("2K") !== 2048 || parseByteSize("-1") !== -1) throw new Error();
+ * ```
+ */
+export function parseByteSize(v: string): number | undefined {
+  if (v.trim() === "-1") return -1;
+  const m = /^(\d+)\s*([KMGT])?i?B?$/i.exec(v.trim());
+  if (!m) return undefined;
+  const shift = { "": 0, K: 10, M: 20, G: 30, T: 40 }[(m[2] ?? "").toUpperCase()]!;
+  const n = Number(m[1]) * 2 ** shift;
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
 
 /**
  * Parses a loopback `HOST:PORT` (PG_LISTEN, METRICS_LISTEN): 127.0.0.0/8, `localhost` or
@@ -245,7 +375,8 @@ export function loadConfig(env: Record<string, string | undefined>, envFileText?
     const issue = r.error.issues[0];
     const name = String(issue.path[0]);
     const shown = name === "DATABASE_URL" || name === "SENTRY_DSN" ||
-        name === "DATABASE_PASSWORD" || name === "WEB_TOKEN"
+        name === "DATABASE_PASSWORD" || name === "WEB_TOKEN" || name === "BUS_PASSWORD" ||
+        name === "BUS_TOKEN"
       ? "(value hidden)"
       : JSON.stringify(merged[name]);
     throw new ConfigError(`${alias[name] ?? name}=${shown}: ${issue.message}`);
@@ -261,6 +392,27 @@ export function loadConfig(env: Record<string, string | undefined>, envFileText?
       `WEB_TOKEN: required when WEB_LISTEN=${JSON.stringify(d.WEB_LISTEN)} is not a loopback ` +
         "address (anyone who reaches it could read the looking glass)",
     );
+  }
+  if (d.BUS_URL) {
+    const auth = [
+      d.BUS_USER && "BUS_USER",
+      d.BUS_TOKEN && "BUS_TOKEN",
+      d.BUS_CREDS_FILE &&
+      "BUS_CREDS_FILE",
+    ].filter((x) => x);
+    if (auth.length > 1) {
+      throw new ConfigError(`${auth.join(", ")}: set only one way to authenticate to the bus`);
+    }
+  }
+  // JetStream refuses a duplicate window longer than the age limit (src/bus/stream.ts).
+  if (d.BUS_MAX_AGE > 0 && d.BUS_MAX_AGE < 10 * 60_000) {
+    throw new ConfigError(
+      `BUS_MAX_AGE=${JSON.stringify(env.BUS_MAX_AGE ?? fromFile.BUS_MAX_AGE)}: ` +
+        "must be at least 10m (the stream's duplicate window) or 0 (no limit)",
+    );
+  }
+  if (d.BUS_PASSWORD !== undefined && !d.BUS_USER) {
+    throw new ConfigError("BUS_PASSWORD: set BUS_USER too");
   }
   const databaseUrl = d.DATABASE_URL ??
     (d.DATABASE_HOST ? pybmpmonUrl(d) : libpq.PGHOST ? libpqUrl(libpq) : undefined);

@@ -52,8 +52,8 @@ export const MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", import.meta
 
 /** One permission and the setting it is for. */
 export interface Grant {
-  kind: "net" | "env" | "read" | "write";
-  /** `host:port`, a variable name or a path, as Deno's `--allow-*` lists take it. */
+  kind: "net" | "env" | "read" | "write" | "sys";
+  /** `host:port`, a variable name, a path or a sys API, as Deno's `--allow-*` lists take it. */
   value: string;
   /** What needs it: a configuration variable, a library, `--env-file`. */
   for: string;
@@ -96,7 +96,8 @@ function hasUser(url: string): boolean {
  * variable), the database (or the embedded store's unix socket), the control socket and
  * Sentry's host and the RTR caches; the variables the configuration and postgres.js read; DATA_DIR (read and
  * write: store, spool), the env file, the VRP file, the migrations and the embedded store's code (read).
- * No `--allow-sys`, `--allow-run` or `--allow-ffi`: nothing in bmpmon needs them.
+ * No `--allow-run` or `--allow-ffi`: nothing in bmpmon needs them; `--allow-sys=hostname`
+ * only for the bus's default collector id (BUS_URL without BUS_COLLECTOR_ID).
  */
 export function grants(config: Config, opts: PermissionOptions = {}): Grant[] {
   const g: Grant[] = [];
@@ -125,6 +126,7 @@ export function grants(config: Config, opts: PermissionOptions = {}): Grant[] {
     add("net", hostPort(u.hostname, u.port || (u.protocol === "http:" ? 80 : 443)), "SENTRY_DSN");
   }
   for (const e of config.RPKI_RTR ?? []) add("net", hostPort(e.hostname, e.port), "RPKI_RTR");
+  for (const s of config.BUS_URL ?? []) add("net", hostPort(s.hostname, s.port), "BUS_URL");
   for (const name of ENV_VARS) add("env", name, "configuration");
   for (const name of PYBMPMON_DB_VARS) add("env", name, "configuration (pybmpmon's names)");
   // The embedded store's pool is postgres.js too.
@@ -139,6 +141,12 @@ export function grants(config: Config, opts: PermissionOptions = {}): Grant[] {
   if (opts.envFile) add("read", opts.envFile, "--env-file");
   add("read", MIGRATIONS_DIR, "migrations");
   if (config.RPKI_VRP_FILE) add("read", config.RPKI_VRP_FILE, "RPKI_VRP_FILE");
+  if (config.BUS_URL) {
+    if (config.BUS_CREDS_FILE) add("read", config.BUS_CREDS_FILE, "BUS_CREDS_FILE");
+    if (config.BUS_TLS_CA_FILE) add("read", config.BUS_TLS_CA_FILE, "BUS_TLS_CA_FILE");
+    // The default collector id is the host name.
+    if (!config.BUS_COLLECTOR_ID) add("sys", "hostname", "BUS_COLLECTOR_ID (host name)");
+  }
   if (!config.DATABASE_URL) {
     for (const p of embeddedReadPaths()) add("read", p, "embedded store (PGlite)");
   }
@@ -167,12 +175,14 @@ export function permissionFlags(config: Config, opts: PermissionOptions = {}): s
   const g = grants(config, opts);
   const list = (kind: Grant["kind"]) =>
     g.filter((x) => x.kind === kind).map((x) => x.value).join(",");
+  const sys = list("sys");
   return [
     "--no-prompt",
     `--allow-net=${list("net")}`,
     `--allow-env=${list("env")}`,
     `--allow-read=${list("read")}`,
     `--allow-write=${list("write")}`,
+    ...(sys ? [`--allow-sys=${sys}`] : []),
   ];
 }
 
@@ -186,6 +196,8 @@ function descriptor(x: Grant): Deno.PermissionDescriptor {
       return { name: "read", path: x.value };
     case "write":
       return { name: "write", path: x.value };
+    case "sys":
+      return { name: "sys", kind: x.value as "hostname" };
   }
 }
 

@@ -8,6 +8,9 @@
  */
 
 import postgres from "postgres";
+import { registerBusMetrics } from "../bus/bus_metrics.ts";
+import { type Bus, openBus } from "../bus/connect.ts";
+import { BusPublisher } from "../bus/publisher.ts";
 import { PeerStatsSink } from "../collector/peer_stats.ts";
 import { Allowlist } from "../collector/limits.ts";
 import { Collector } from "../collector/server.ts";
@@ -106,6 +109,20 @@ export async function runServe(config: Config): Promise<number> {
       tracesSampleRate: config.SENTRY_TRACES_SAMPLE_RATE,
     });
   }
+  // The bus first: a server that refuses (credentials, JetStream, the stream) is one line
+  // and exit 2 before anything else starts.
+  let bus: Bus | undefined;
+  if (config.BUS_URL) {
+    bus = await openBus(config);
+    const busLog = logger("bus");
+    for (const w of bus.warnings) busLog.warn(w, {});
+    busLog.info("bus ready", {
+      servers: config.BUS_URL.map((s) => s.url),
+      stream: config.BUS_STREAM,
+      created: bus.created,
+      collector: collectorId(config),
+    });
+  }
   // On a terminal, a line shows the migration file applying (nothing when stderr is not).
   const { sql, result, embedded, connect } = await openDatabase(
     config,
@@ -147,21 +164,26 @@ export async function runServe(config: Config): Promise<number> {
   });
   const store = new StoreSink(writer);
   const spoolLog = logger("spool");
-  const spool = new SpoolSink(
-    SpoolLog.open(`${config.dataDir}/spool`, {
-      fsync: config.SPOOL_FSYNC,
-      onDamage: (file, offset, lost) =>
-        spoolLog.warn("spool damaged: cut at the first bad record", { file, offset, lost }),
-    }),
-    store,
-    writer,
-    {
-      maxBytes: config.SPOOL_MAX_BYTES,
-      log: (level, message, fields) => logTo(spoolLog, level, message, fields),
-    },
-  );
+  const spoolFile = SpoolLog.open(`${config.dataDir}/spool`, {
+    fsync: config.SPOOL_FSYNC,
+    onDamage: (file, offset, lost) =>
+      spoolLog.warn("spool damaged: cut at the first bad record", { file, offset, lost }),
+  });
+  // The bus reads the spool at its end, beside the store (README "Message bus").
+  const busLog = logger("bus");
+  const publisher = bus && new BusPublisher(bus, spoolFile, {
+    collectorId: collectorId(config),
+    dataDir: config.dataDir,
+    log: (level, message, fields) => logTo(busLog, level, message, fields),
+  });
+  const spool = new SpoolSink(spoolFile, store, writer, {
+    maxBytes: config.SPOOL_MAX_BYTES,
+    log: (level, message, fields) => logTo(spoolLog, level, message, fields),
+    pending: publisher && (() => publisher.lowestPending()),
+  });
   const recovered = spool.recover();
   if (recovered.records > 0) log.info("replaying the spool", recovered);
+  publisher?.start();
   // Hex and decoded dumps: every router with LOG_LEVEL=DEBUG, else `bmpmon debug client ID`.
   const tap = new RouterTap(spool, config.LOG_LEVEL === "DEBUG");
   const metrics = new CollectorMetrics();
@@ -182,6 +204,7 @@ export async function runServe(config: Config): Promise<number> {
     onStored: () => rov?.soon(),
   });
   registerRpkiMetrics(metrics.registry, () => rpki.sources());
+  if (publisher) registerBusMetrics(metrics.registry, () => publisher.status());
   // The first run after the VRP file is in (RTR sets arrive later, through onStored).
   if (rov) void rpki.ready.then(() => rov.start());
   const stats = new PeerStatsSink(metrics.sink(tap));
@@ -232,6 +255,7 @@ export async function runServe(config: Config): Promise<number> {
     },
     spoolDepth: () => spool.status().backlog,
     spoolStatus: () => spool.status(),
+    busStatus: publisher && (() => publisher.status()),
   });
   let storeFailed = false;
   embedded?.failed.then((error) => {
@@ -272,6 +296,11 @@ export async function runServe(config: Config): Promise<number> {
     log.error("shutdown failed: {error}", { error: String(e) });
     code = 1;
   }
+  if (publisher && !await publisher.close(SHUTDOWN_WAIT_MS)) {
+    log.warn("bus not reachable: the spool keeps the rest for the next start", {
+      bus: publisher.status(),
+    });
+  }
   spool.close(applied);
   await analyzer.stop();
   await checkpointer?.stop();
@@ -291,6 +320,11 @@ export async function runServe(config: Config): Promise<number> {
     exit: code,
   });
   return code;
+}
+
+/** BUS_COLLECTOR_ID, else this machine's host name. */
+function collectorId(config: Config): string {
+  return config.BUS_COLLECTOR_ID ?? Deno.hostname();
 }
 
 /** `bmpmon migrate`: applies the migrations and exits. */

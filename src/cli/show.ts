@@ -35,6 +35,13 @@ function spoolText(sp: Summary["spool"]): string {
     (sp.outage_s ? `, database gone for ${sp.outage_s} s` : "");
 }
 
+/** The `bus` line of `show summary`. */
+export function busText(b: NonNullable<Summary["bus"]>): string {
+  return `nats ${b.connected ? "connected" : `DOWN for ${b.down_s} s`}, ` +
+    `${count(b.published)} published (${humanBytes(b.bytes)}), ${count(b.in_flight)} in flight, ` +
+    `${count(b.backlog)} to read, ${count(b.errors)} errors`;
+}
+
 /** One held-down router in one line: `192.0.2.1 (9m58s left, 3 flaps, 2 refused)`. */
 function heldLine(h: HeldRouterInfo): string {
   return `${h.address} (${duration(h.left_s)} left, ${h.flaps} flaps, ${count(h.refused)} refused)`;
@@ -103,6 +110,7 @@ export function summaryText(s: Summary): string {
     ],
     ["spool", spoolText(s.spool)],
     ["rpki", rpkiText(s.rpki ?? [])],
+    ...(s.bus ? [["bus", busText(s.bus)] as [string, unknown]] : []),
   ]);
 }
 

@@ -50,6 +50,20 @@ export interface Summary {
   spool: { depth: number; bytes: number; mode: string; outage_s: number };
   /** The RPKI sources in the store (`rpki_sources`); empty without RPKI. */
   rpki: RpkiSourceSummary[];
+  /** The message bus publisher; absent without BUS_URL. */
+  bus?: BusSummary;
+}
+
+/** The bus publisher in the summary (src/bus/publisher.ts `BusStatus`). */
+export interface BusSummary {
+  connected: boolean;
+  published: number;
+  bytes: number;
+  errors: number;
+  in_flight: number;
+  backlog: number;
+  /** Seconds since the connection went down (0: up). */
+  down_s: number;
 }
 
 /** One RPKI source of the summary: `rtr:HOST:PORT` or `file:PATH`. */

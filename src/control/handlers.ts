@@ -24,7 +24,7 @@ import type {
 import { capabilityText, errorLine, messageLine } from "./line.ts";
 import { type CollectorState, peersUp, storeState } from "./state.ts";
 import type { RecentMessage } from "./message_ring.ts";
-import { spoolState } from "./station.ts";
+import { busState, spoolState } from "./station.ts";
 import { rpkiSummary } from "../rpki/rpki_summary.ts";
 import { RECENT_MESSAGES } from "./tap.ts";
 
@@ -157,6 +157,7 @@ export async function summary(s: CollectorState): Promise<Summary> {
     store: await storeState(s),
     spool: spoolState(s),
     rpki: await rpkiSummary(s.store.query),
+    bus: busState(s),
   };
 }
 

@@ -38,6 +38,16 @@ export interface CollectorState {
   spoolDepth?(): number;
   /** The spool's size and mode, and how long the database has been gone. */
   spoolStatus?(): { bytes: number; mode: string; outageSince?: number };
+  /** The bus publisher's state (absent without BUS_URL). */
+  busStatus?(): {
+    connected: boolean;
+    published: number;
+    bytes: number;
+    errors: number;
+    inFlight: number;
+    backlog: number;
+    downSince?: number;
+  };
   /** Set when the collector begins to stop: health turns bad at once. */
   stopping?: boolean;
 }

@@ -42,6 +42,21 @@ export function spoolState(s: CollectorState): Summary["spool"] {
   };
 }
 
+/** The bus publisher as the summary shows it (undefined without BUS_URL). */
+export function busState(s: CollectorState): Summary["bus"] {
+  const b = s.busStatus?.();
+  if (!b) return undefined;
+  return {
+    connected: b.connected,
+    published: b.published,
+    bytes: b.bytes,
+    errors: b.errors,
+    in_flight: b.inFlight,
+    backlog: b.backlog,
+    down_s: b.downSince ? Math.round((Date.now() - b.downSince) / 1000) : 0,
+  };
+}
+
 /** `GET /station`. */
 export async function station(s: CollectorState): Promise<Station> {
   const c = s.collector;
@@ -69,6 +84,8 @@ export async function station(s: CollectorState): Promise<Station> {
     held_down: holddowns(s),
     store: await storeState(s),
     spool: spoolState(s),
-    bus: { kind: "none", state: "none" },
+    bus: s.busStatus
+      ? { kind: "nats", state: s.busStatus().connected ? "connected" : "down" }
+      : { kind: "none", state: "none" },
   };
 }

@@ -64,6 +64,7 @@ export class SpoolSink implements MessageSink {
   readonly #maxBytes: number;
   readonly #now: () => number;
   readonly #log: NonNullable<SpoolSinkOptions["log"]>;
+  readonly #pending: () => number;
   readonly #conns = new Map<number, Conn>();
   /** RouterConnection id → spool connection id. */
   readonly #connOf = new Map<number, number>();
@@ -84,6 +85,7 @@ export class SpoolSink implements MessageSink {
     this.#maxBytes = opts.maxBytes ?? 1 << 30;
     this.#now = opts.now ?? Date.now;
     this.#log = opts.log ?? (() => {});
+    this.#pending = opts.pending ?? (() => Infinity);
     spool.onRotate = () => this.#snapshot();
     const timer = setInterval(() => this.#tick(), opts.tickMs ?? 200);
     Deno.unrefTimer(timer);
@@ -221,10 +223,15 @@ export class SpoolSink implements MessageSink {
   close(applied: boolean): void {
     clearInterval(this.#timer);
     this.#cursor?.close();
-    if (applied && this.#mode === "inline" && this.#marks.lowestPending() === Infinity) {
+    if (applied && this.#mode === "inline" && this.#lowestPending() === Infinity) {
       this.#spool.clear();
     }
     this.#spool.close();
+  }
+
+  /** The lowest record the store or the other reader (`pending`) still needs. */
+  #lowestPending(): number {
+    return Math.min(this.#marks.lowestPending(), this.#pending());
   }
 
   /** Resolves when the spool is below its cap again (undefined: it is). */
@@ -242,7 +249,7 @@ export class SpoolSink implements MessageSink {
 
   #tick(): void {
     const handed = this.#mode === "spooling" ? this.#drainNext : this.#spool.nextSeq;
-    this.#spool.deleteBefore(Math.min(handed, this.#marks.lowestPending()));
+    this.#spool.deleteBefore(Math.min(handed, this.#lowestPending()));
     if (this.#full && this.#spool.bytes <= this.#maxBytes) {
       this.#full.resolve();
       this.#full = undefined;

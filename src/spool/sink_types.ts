@@ -10,6 +10,11 @@ export interface SpoolSinkOptions {
   maxBytes?: number;
   /** Interval of spool trimming and cap checks, ms (default 200). */
   tickMs?: number;
+  /**
+   * Another reader at the end of the spool (the bus publisher): the lowest sequence number
+   * it still needs, or `Infinity`. Records from it on are not deleted.
+   */
+  pending?: () => number;
   /** Clock, ms since epoch. */
   now?: () => number;
   log?: (

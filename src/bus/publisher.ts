@@ -1,0 +1,484 @@
+/**
+ * Publishes the spool to JetStream: every BMP Message record, in arrival order, to
+ * `bmp.raw.<router>` (src/bus/subject.ts), with many publishes in flight.
+ *
+ * The publisher is one more reader at the end of the spool, beside the store's drainer:
+ * it has its own cursor, so while the bus is down the spool holds the messages and the
+ * routers are read on as usual. The spool deletes nothing the publisher still needs
+ * ({@linkcode BusPublisher.lowestPending}, passed to `SpoolSink` as `pending`).
+ *
+ * A message counts as delivered once JetStream acks it. Its msgID is
+ * `<collector id>:<spool seq>`, so a publish retried after a failure whose ack was lost,
+ * or repeated after a restart, is stored once (the stream's duplicate window). After a
+ * failure, or a disconnect, nothing new is sent: the publisher waits for every publish in
+ * flight to settle and sends the failed ones again in their order, so the stream keeps
+ * arrival order.
+ *
+ * @module
+ */
+
+import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
+import { headers, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
+import { RecordType, type SpoolCursor, type SpoolLog, type SpoolRecord } from "../spool/log.ts";
+import { oneLine } from "./errors.ts";
+import { type BusMark, markPath, readMark, writeMark } from "./mark.ts";
+import { BusHeader, rawSubject, routerToken } from "./subject.ts";
+
+/** Options of {@linkcode BusPublisher}. */
+export interface BusPublisherOptions {
+  /** BUS_COLLECTOR_ID: the first part of every msgID and the Bmp-Collector header. */
+  collectorId: string;
+  /** Where the mark file is kept (DATA_DIR). */
+  dataDir: string;
+  /** Publishes awaiting their ack at most (default 512). */
+  window?: number;
+  /** How often the mark file is written, ms (default 1000). */
+  markMs?: number;
+  /** How long a publish waits for its ack, ms (default 5000). */
+  ackTimeoutMs?: number;
+  log?: (
+    level: "info" | "warn" | "error",
+    message: string,
+    fields: Record<string, unknown>,
+  ) => void;
+}
+
+/** What the publisher has done, for metrics, logs and `show summary`. */
+export interface BusStatus {
+  connected: boolean;
+  /** Messages and bytes (BMP bytes, headers not counted) acked by JetStream. */
+  published: number;
+  bytes: number;
+  /** Of those, acked as duplicates (already stored: a retry or a replay). */
+  duplicates: number;
+  /** Publishes that failed (each retried until acked, unless it can never be stored). */
+  errors: number;
+  /** Messages never stored (larger than the server's max_payload). */
+  dropped: number;
+  /** Publishes awaiting their ack. */
+  inFlight: number;
+  /** Spool records not yet read by the publisher. */
+  backlog: number;
+  /** Every spool record up to this one is acked (or needed no publish). */
+  ackedSeq: number;
+  /** Since when the connection is down (ms since epoch), if it is. */
+  downSince?: number;
+}
+
+interface Entry {
+  seq: number;
+  /** Nothing to send (not a message), acked, or waiting. */
+  state: "done" | "inflight" | "failed";
+  subject?: string;
+  body?: Uint8Array;
+  hdrs?: MsgHdrs;
+  token?: string;
+  routerSeq?: number;
+  /** A ConnDown: its connection's sysName is forgotten once this is acked. */
+  closes?: number;
+}
+
+interface Conn {
+  address: string;
+  port: number;
+  token: string;
+}
+
+const INITIATION = 4;
+const SYS_NAME_TLV = 2;
+const decoder = new TextDecoder();
+const POLL_MS = 5;
+
+/** Reads the spool and publishes its messages to JetStream. */
+export class BusPublisher {
+  readonly #nc: NatsConnection;
+  readonly #js: JetStreamClient;
+  readonly #spool: SpoolLog;
+  readonly #id: string;
+  readonly #window: number;
+  readonly #timeout: number;
+  readonly #markFile: string;
+  readonly #log: NonNullable<BusPublisherOptions["log"]>;
+  readonly #conns = new Map<number, Conn>();
+  /** Connection → sysName of its Initiation. */
+  readonly #sysNames = new Map<number, string>();
+  /** Router token → last Bmp-Router-Seq given out. */
+  readonly #counters = new Map<string, number>();
+  /** Router token → last Bmp-Router-Seq acked in order (what the mark records). */
+  readonly #acked = new Map<string, number>();
+  /** Records read and not yet acked in order; `#head` is the first. */
+  #queue: Entry[] = [];
+  #head = 0;
+  #inFlight = 0;
+  #failed = 0;
+  /** Records up to this are acked, in order. */
+  #ackedSeq: number;
+  /** What the mark file says (records after it are kept in the spool). */
+  #markedSeq: number;
+  /** Records up to this the previous run had acked: read again, not published. */
+  readonly #resumeAfter: number;
+  #nextRead: number;
+  #cursor: SpoolCursor;
+  #connected = true;
+  /** Set at a disconnect: nothing new is sent until the publishes then in flight settle. */
+  #settleFirst = false;
+  #downSince?: number;
+  #closed = false;
+  #wake?: () => void;
+  #loop?: Promise<void>;
+  readonly #timer: ReturnType<typeof setInterval>;
+  readonly #stats = { published: 0, bytes: 0, duplicates: 0, errors: 0, dropped: 0 };
+
+  /**
+   * Reads the mark file and numbers the spool past it; call before the spool is appended
+   * to (before `SpoolSink.recover`), then {@linkcode start}.
+   */
+  constructor(
+    bus: { nc: NatsConnection; js: JetStreamClient },
+    spool: SpoolLog,
+    opts: BusPublisherOptions,
+  ) {
+    this.#nc = bus.nc;
+    this.#js = bus.js;
+    this.#spool = spool;
+    this.#id = opts.collectorId;
+    this.#window = opts.window ?? 512;
+    this.#timeout = opts.ackTimeoutMs ?? 5000;
+    this.#log = opts.log ?? (() => {});
+    this.#markFile = markPath(opts.dataDir);
+    const mark = readMark(this.#markFile);
+    for (const [k, v] of Object.entries(mark.routers)) {
+      this.#counters.set(k, v);
+      this.#acked.set(k, v);
+    }
+    for (const [k, v] of Object.entries(mark.sysNames)) this.#sysNames.set(Number(k), v);
+    this.#resumeAfter = this.#ackedSeq = this.#markedSeq = mark.seq;
+    // msgIDs must not repeat: numbering goes on past what was published (a spool deleted).
+    spool.advanceTo(mark.seq + 1);
+    if (spool.firstSeq > mark.seq + 1 && mark.seq > 0) {
+      this.#log("warn", "spool records were deleted before the bus had them", {
+        from: mark.seq + 1,
+        to: spool.firstSeq - 1,
+      });
+    }
+    this.#nextRead = spool.firstSeq;
+    this.#cursor = spool.cursor(spool.firstSeq);
+    const timer = setInterval(() => this.#writeMark(), opts.markMs ?? 1000);
+    Deno.unrefTimer(timer);
+    this.#timer = timer;
+  }
+
+  /** Starts publishing, and following the connection's state. */
+  start(): void {
+    this.#loop ??= this.#run();
+    void this.#watch();
+  }
+
+  /**
+   * The lowest spool sequence number the publisher still needs, or `Infinity`: records
+   * after the mark written, so a restart finds them.
+   */
+  lowestPending(): number {
+    return this.#markedSeq + 1 >= this.#spool.nextSeq ? Infinity : this.#markedSeq + 1;
+  }
+
+  status(): BusStatus {
+    return {
+      connected: this.#connected,
+      ...this.#stats,
+      inFlight: this.#inFlight,
+      backlog: Math.max(0, this.#spool.nextSeq - this.#nextRead),
+      ackedSeq: this.#ackedSeq,
+      downSince: this.#downSince,
+    };
+  }
+
+  /**
+   * Waits until every record appended so far is acked, at most `ms`.
+   *
+   * @returns true when it is
+   */
+  async settle(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (this.#ackedSeq < this.#spool.nextSeq - 1 && Date.now() < deadline) {
+      this.#wake?.();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.#ackedSeq >= this.#spool.nextSeq - 1;
+  }
+
+  /**
+   * Waits for the publishes in flight (at most `ms`; not at all while disconnected), writes
+   * the mark, closes the connection.
+   *
+   * @returns true when every record was acked
+   */
+  async close(ms: number): Promise<boolean> {
+    const done = await this.settle(this.#up() ? ms : 0);
+    this.#closed = true;
+    this.#wake?.();
+    await this.#loop;
+    clearInterval(this.#timer);
+    this.#writeMark();
+    this.#cursor.close();
+    await this.#nc.close().catch(() => {});
+    return done;
+  }
+
+  async #watch(): Promise<void> {
+    for await (const s of this.#nc.status()) {
+      if (s.type === "disconnect" && this.#connected) {
+        this.#connected = false;
+        this.#settleFirst = true;
+        this.#downSince = Date.now();
+        this.#log("warn", "bus down: the spool keeps messages until it is back", {
+          server: s.server,
+          ackedSeq: this.#ackedSeq,
+        });
+      } else if (s.type === "reconnect") {
+        const downMs = this.#downSince ? Date.now() - this.#downSince : 0;
+        this.#connected = true;
+        this.#downSince = undefined;
+        this.#log("info", "bus back: publishing the backlog", {
+          server: s.server,
+          down_s: Math.round(downMs / 100) / 10,
+          backlog: this.status().backlog,
+        });
+        this.#wake?.();
+      }
+    }
+  }
+
+  /**
+   * Whether to send now. Besides the status events (which come late), the client's own
+   * flag: what is published while it is disconnected waits in its buffer and goes out on
+   * reconnect, ahead of the publishes lost with the old connection, which would then be
+   * stored after newer ones.
+   */
+  #up(): boolean {
+    const protocol = (this.#nc as { protocol?: { connected?: unknown } }).protocol;
+    return this.#connected && protocol?.connected !== false;
+  }
+
+  /** Waits until woken (an ack, a reconnect) or `ms` pass. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  async #run(): Promise<void> {
+    let backoff = 100;
+    let reads = 0;
+    while (!this.#closed) {
+      if (this.#settleFirst) {
+        // Those may have been lost with the old connection: they time out and go again
+        // before anything newer, or the stream would hold them after newer ones.
+        if (this.#inFlight > 0) {
+          await this.#sleep(200);
+          continue;
+        }
+        this.#settleFirst = false;
+      }
+      if (this.#failed > 0) {
+        // Nothing new until every publish in flight has settled: then the failed ones go
+        // again, in order, ahead of anything newer.
+        if (this.#inFlight > 0 || !this.#up()) {
+          await this.#sleep(200);
+          continue;
+        }
+        await this.#sleep(backoff);
+        backoff = Math.min(backoff * 2, 5000);
+        this.#resend();
+        continue;
+      }
+      backoff = 100;
+      if (!this.#up() || this.#inFlight >= this.#window) {
+        await this.#sleep(200);
+        continue;
+      }
+      const r = this.#cursor.next();
+      if (!r) {
+        await this.#sleep(POLL_MS);
+        continue;
+      }
+      this.#nextRead = r.seq + 1;
+      this.#read(r);
+      // Records read again after a restart take no window: let the rest of serve run.
+      if (++reads % 1024 === 0) await new Promise((r) => setTimeout(r, 0));
+    }
+  }
+
+  #read(r: SpoolRecord): void {
+    const replay = r.seq <= this.#resumeAfter;
+    switch (r.type) {
+      case RecordType.ConnUp: {
+        const { address, port } = JSON.parse(decoder.decode(r.body));
+        this.#conns.set(r.conn, { address, port, token: routerToken(address) });
+        break;
+      }
+      case RecordType.ConnDown:
+        this.#conns.delete(r.conn);
+        if (!replay) return this.#push({ seq: r.seq, state: "done", closes: r.conn });
+        this.#sysNames.delete(r.conn);
+        return;
+      case RecordType.Message: {
+        const sysName = r.body[5] === INITIATION ? initiationSysName(r.body) : undefined;
+        if (sysName !== undefined) this.#sysNames.set(r.conn, sysName);
+        if (replay) return;
+        const c = this.#conns.get(r.conn);
+        if (!c) {
+          this.#log("error", "spooled message of an unknown connection not published", {
+            seq: r.seq,
+            conn: r.conn,
+          });
+          break;
+        }
+        const routerSeq = (this.#counters.get(c.token) ?? 0) + 1;
+        this.#counters.set(c.token, routerSeq);
+        const h = headers();
+        h.set(BusHeader.RouterAddress, c.address);
+        h.set(BusHeader.RouterPort, String(c.port));
+        const name = this.#sysNames.get(r.conn);
+        if (name) h.set(BusHeader.SysName, name);
+        h.set(BusHeader.Received, new Date(r.time).toISOString());
+        h.set(BusHeader.Collector, this.#id);
+        h.set(BusHeader.RouterSeq, String(routerSeq));
+        h.set(BusHeader.Connection, String(r.conn));
+        const e: Entry = {
+          seq: r.seq,
+          state: "inflight",
+          subject: rawSubject(c.address),
+          body: r.body,
+          hdrs: h,
+          token: c.token,
+          routerSeq,
+        };
+        this.#push(e);
+        this.#send(e);
+        return;
+      }
+    }
+    if (!replay) this.#push({ seq: r.seq, state: "done" });
+  }
+
+  #push(e: Entry): void {
+    if (this.#head === this.#queue.length && e.state === "done") {
+      this.#ackedSeq = e.seq; // nothing ahead of it: done at once
+      if (e.closes !== undefined) this.#sysNames.delete(e.closes);
+      return;
+    }
+    this.#queue.push(e);
+  }
+
+  #send(e: Entry): void {
+    e.state = "inflight";
+    this.#inFlight++;
+    let p: Promise<PubAck>;
+    try {
+      p = this.#js.publish(e.subject!, e.body!, {
+        msgID: `${this.#id}:${e.seq}`,
+        headers: e.hdrs!,
+        timeout: this.#timeout,
+      });
+    } catch (err) {
+      p = Promise.reject(err);
+    }
+    p.then((ack) => {
+      this.#inFlight--;
+      e.state = "done";
+      this.#stats.published++;
+      this.#stats.bytes += e.body!.length;
+      if (ack.duplicate) this.#stats.duplicates++;
+      this.#advance();
+    }, (err) => {
+      this.#inFlight--;
+      this.#stats.errors++;
+      if (/max.?payload/i.test(String(err?.message ?? err))) {
+        // It can never be stored: said once, counted, and the rest goes on.
+        this.#stats.dropped++;
+        e.state = "done";
+        this.#log("error", "message too large for the bus, not published: {error}", {
+          seq: e.seq,
+          bytes: e.body!.length,
+          error: oneLine(err),
+        });
+        this.#advance();
+        return;
+      }
+      if (this.#failed === 0) {
+        this.#log("warn", "bus publish failed, will retry in order: {error}", {
+          seq: e.seq,
+          error: oneLine(err),
+        });
+      }
+      e.state = "failed";
+      this.#failed++;
+      this.#wake?.();
+    });
+  }
+
+  /** Sends every failed entry again, oldest first. */
+  #resend(): void {
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const e = this.#queue[i];
+      if (e.state !== "failed") continue;
+      this.#failed--;
+      this.#send(e);
+    }
+  }
+
+  /** Moves the acked mark over the entries done at the head of the queue. */
+  #advance(): void {
+    const q = this.#queue;
+    while (this.#head < q.length && q[this.#head].state === "done") {
+      const e = q[this.#head++];
+      this.#ackedSeq = e.seq;
+      if (e.token !== undefined) this.#acked.set(e.token, e.routerSeq!);
+      if (e.closes !== undefined) this.#sysNames.delete(e.closes);
+    }
+    if (this.#head === q.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 4096) {
+      this.#queue = q.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#wake?.();
+  }
+
+  #writeMark(): void {
+    const seq = this.#ackedSeq;
+    if (seq === this.#markedSeq) return;
+    const mark: BusMark = {
+      seq,
+      routers: Object.fromEntries(this.#acked),
+      sysNames: Object.fromEntries([...this.#sysNames].map(([k, v]) => [String(k), v])),
+    };
+    try {
+      writeMark(this.#markFile, mark);
+      this.#markedSeq = seq;
+    } catch (e) {
+      this.#log("error", "bus mark not written: {error}", { error: oneLine(e) });
+    }
+  }
+}
+
+/** The sysName TLV of an Initiation message (RFC 7854 §4.3), if it has one. */
+export function initiationSysName(raw: Uint8Array): string | undefined {
+  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const end = Math.min(raw.length, v.getUint32(1));
+  for (let p = 6; p + 4 <= end;) {
+    const type = v.getUint16(p);
+    const len = v.getUint16(p + 2);
+    if (p + 4 + len > end) return undefined;
+    if (type === SYS_NAME_TLV) return decoder.decode(raw.subarray(p + 4, p + 4 + len));
+    p += 4 + len;
+  }
+  return undefined;
+}

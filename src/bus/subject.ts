@@ -1,0 +1,54 @@
+/**
+ * Subjects and headers of what `serve` publishes on the bus (README "Message bus").
+ *
+ * ```text
+ * bmp.raw.<router>     one raw BMP message (common header included) per NATS message
+ * bmp.parsed.<router>  reserved for decoded messages (not published yet)
+ * ```
+ *
+ * `<router>` is the router's address with `.` → `_` and `:` → `-` (any other character
+ * outside `[A-Za-z0-9_-]` → `_`): `192.0.2.1` → `192_0_2_1`, `2001:db8::1` → `2001-db8--1`.
+ *
+ * @module
+ */
+
+/** The subjects the stream holds: raw messages, and parsed ones (reserved). */
+export const STREAM_SUBJECTS = ["bmp.raw.>", "bmp.parsed.>"] as const;
+
+/** The headers of every `bmp.raw.*` message. */
+export const BusHeader = {
+  /** The router's IP address, as the collector saw it. */
+  RouterAddress: "Bmp-Router-Address",
+  /** The router's TCP port. */
+  RouterPort: "Bmp-Router-Port",
+  /** The sysName of the connection's Initiation (RFC 7854 §4.3), when it had one. */
+  SysName: "Bmp-Sys-Name",
+  /** When the collector received the message: RFC 3339 UTC, milliseconds. */
+  Received: "Bmp-Received",
+  /** BUS_COLLECTOR_ID of the publishing collector. */
+  Collector: "Bmp-Collector",
+  /** 1, 2, 3 … per router subject, in arrival order, never reused by that collector. */
+  RouterSeq: "Bmp-Router-Seq",
+  /** The connection (its spool number): a router's reconnect gets a new one. */
+  Connection: "Bmp-Connection",
+} as const;
+
+/**
+ * The subject token of a router address.
+ *
+ * @example
+ * ```ts
+ * import { routerToken } from "./subject.ts";
+ * if (routerToken("192.0.2.1") !== "192_0_2_1") throw new Error();
+ * if (routerToken("2001:db8::1") !== "2001-db8--1") throw new Error();
+ * ```
+ */
+export function routerToken(address: string): string {
+  return address.replaceAll(".", "_").replaceAll(":", "-").replace(/[^A-Za-z0-9_-]/g, "_") ||
+    "unknown";
+}
+
+/** The subject of a router's raw BMP messages. */
+export function rawSubject(address: string): string {
+  return `bmp.raw.${routerToken(address)}`;
+}

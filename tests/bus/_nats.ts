@@ -1,0 +1,107 @@
+/**
+ * Runs a real `nats-server` with JetStream for the bus tests, on a free 127.0.0.1 port
+ * with its own store directory; it can be stopped and started again on both.
+ *
+ * The configuration is the one README "Message bus (NATS JetStream)" shows.
+ *
+ * @module
+ */
+
+/** A nats-server the test controls. */
+export interface NatsServer {
+  port: number;
+  url: string;
+  storeDir: string;
+  /** Stops the server (SIGTERM, then waits). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and store directory. */
+  start(): Promise<void>;
+  /** Stops it and removes its directory. */
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode startNats}. */
+export interface NatsOptions {
+  /** User and password the server requires. */
+  user?: string;
+  password?: string;
+  /** false: a server without JetStream. */
+  jetstream?: boolean;
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** The server configuration the tests (and README) use. */
+export function natsConfig(port: number, storeDir: string, opts: NatsOptions = {}): string {
+  const auth = opts.user
+    ? `authorization {\n  user: "${opts.user}"\n  password: "${opts.password}"\n}\n`
+    : "";
+  const js = opts.jetstream === false ? "" : `jetstream {
+  store_dir: "${storeDir}"
+  max_memory_store: 64MB
+  max_file_store: 2GB
+}
+`;
+  return `listen: 127.0.0.1:${port}\n${js}${auth}`;
+}
+
+async function waitPort(port: number, up: boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    let open = false;
+    try {
+      const c = await Deno.connect({ hostname: "127.0.0.1", port });
+      c.close();
+      open = true;
+    } catch { /* not listening */ }
+    if (open === up) return;
+    if (Date.now() > deadline) {
+      throw new Error(`nats-server on ${port} did not ${up ? "start" : "stop"}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts `nats-server -c` with JetStream on a free port. */
+export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
+  const dir = await Deno.makeTempDir({ prefix: "bmpmon-nats-" });
+  const port = freePort();
+  const storeDir = `${dir}/store`;
+  const conf = `${dir}/nats.conf`;
+  await Deno.writeTextFile(conf, natsConfig(port, storeDir, opts));
+  let child: Deno.ChildProcess | undefined;
+  const s: NatsServer = {
+    port,
+    url: `nats://127.0.0.1:${port}`,
+    storeDir,
+    async start() {
+      child = new Deno.Command("nats-server", {
+        args: ["-c", conf],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      await waitPort(port, true, 10_000);
+    },
+    async stop() {
+      if (!child) return;
+      try {
+        child.kill("SIGTERM");
+      } catch { /* exited */ }
+      await child.status;
+      child = undefined;
+      await waitPort(port, false, 10_000);
+    },
+    async close() {
+      await s.stop();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+  await s.start();
+  return s;
+}
