@@ -18,74 +18,16 @@
  */
 
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
-import { headers, type MsgHdrs, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { RecordType, type SpoolCursor, type SpoolLog, type SpoolRecord } from "../spool/log.ts";
 import { oneLine } from "./errors.ts";
 import { type BusMark, markPath, readMark, writeMark } from "./mark.ts";
-import { BusHeader, rawSubject, routerToken } from "./subject.ts";
+import type { BusPublisherOptions, BusStatus, Conn, Entry } from "./publisher_types.ts";
+import { initiationSysName, messageHeaders, rawSubject, routerToken } from "./subject.ts";
 
-/** Options of {@linkcode BusPublisher}. */
-export interface BusPublisherOptions {
-  /** BUS_COLLECTOR_ID: the first part of every msgID and the Bmp-Collector header. */
-  collectorId: string;
-  /** Where the mark file is kept (DATA_DIR). */
-  dataDir: string;
-  /** Publishes awaiting their ack at most (default 512). */
-  window?: number;
-  /** How often the mark file is written, ms (default 1000). */
-  markMs?: number;
-  /** How long a publish waits for its ack, ms (default 5000). */
-  ackTimeoutMs?: number;
-  log?: (
-    level: "info" | "warn" | "error",
-    message: string,
-    fields: Record<string, unknown>,
-  ) => void;
-}
-
-/** What the publisher has done, for metrics, logs and `show summary`. */
-export interface BusStatus {
-  connected: boolean;
-  /** Messages and bytes (BMP bytes, headers not counted) acked by JetStream. */
-  published: number;
-  bytes: number;
-  /** Of those, acked as duplicates (already stored: a retry or a replay). */
-  duplicates: number;
-  /** Publishes that failed (each retried until acked, unless it can never be stored). */
-  errors: number;
-  /** Messages never stored (larger than the server's max_payload). */
-  dropped: number;
-  /** Publishes awaiting their ack. */
-  inFlight: number;
-  /** Spool records not yet read by the publisher. */
-  backlog: number;
-  /** Every spool record up to this one is acked (or needed no publish). */
-  ackedSeq: number;
-  /** Since when the connection is down (ms since epoch), if it is. */
-  downSince?: number;
-}
-
-interface Entry {
-  seq: number;
-  /** Nothing to send (not a message), acked, or waiting. */
-  state: "done" | "inflight" | "failed";
-  subject?: string;
-  body?: Uint8Array;
-  hdrs?: MsgHdrs;
-  token?: string;
-  routerSeq?: number;
-  /** A ConnDown: its connection's sysName is forgotten once this is acked. */
-  closes?: number;
-}
-
-interface Conn {
-  address: string;
-  port: number;
-  token: string;
-}
+export type { BusPublisherOptions, BusStatus } from "./publisher_types.ts";
 
 const INITIATION = 4;
-const SYS_NAME_TLV = 2;
 const decoder = new TextDecoder();
 const POLL_MS = 5;
 
@@ -341,15 +283,7 @@ export class BusPublisher {
         }
         const routerSeq = (this.#counters.get(c.token) ?? 0) + 1;
         this.#counters.set(c.token, routerSeq);
-        const h = headers();
-        h.set(BusHeader.RouterAddress, c.address);
-        h.set(BusHeader.RouterPort, String(c.port));
-        const name = this.#sysNames.get(r.conn);
-        if (name) h.set(BusHeader.SysName, name);
-        h.set(BusHeader.Received, new Date(r.time).toISOString());
-        h.set(BusHeader.Collector, this.#id);
-        h.set(BusHeader.RouterSeq, String(routerSeq));
-        h.set(BusHeader.Connection, String(r.conn));
+        const h = messageHeaders(c, this.#sysNames.get(r.conn), r, this.#id, routerSeq);
         const e: Entry = {
           seq: r.seq,
           state: "inflight",
@@ -467,18 +401,4 @@ export class BusPublisher {
       this.#log("error", "bus mark not written: {error}", { error: oneLine(e) });
     }
   }
-}
-
-/** The sysName TLV of an Initiation message (RFC 7854 §4.3), if it has one. */
-export function initiationSysName(raw: Uint8Array): string | undefined {
-  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  const end = Math.min(raw.length, v.getUint32(1));
-  for (let p = 6; p + 4 <= end;) {
-    const type = v.getUint16(p);
-    const len = v.getUint16(p + 2);
-    if (p + 4 + len > end) return undefined;
-    if (type === SYS_NAME_TLV) return decoder.decode(raw.subarray(p + 4, p + 4 + len));
-    p += 4 + len;
-  }
-  return undefined;
 }

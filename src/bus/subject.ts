@@ -12,6 +12,11 @@
  * @module
  */
 
+import { headers, type MsgHdrs } from "@nats-io/transport-node";
+import { COMMON_HEADER_LENGTH } from "../bmp/common_header.ts";
+import { decodeInitiation } from "../bmp/initiation.ts";
+import { WireReader } from "../wire/reader.ts";
+
 /** The subjects the stream holds: raw messages, and parsed ones (reserved). */
 export const STREAM_SUBJECTS = ["bmp.raw.>", "bmp.parsed.>"] as const;
 
@@ -51,4 +56,33 @@ export function routerToken(address: string): string {
 /** The subject of a router's raw BMP messages. */
 export function rawSubject(address: string): string {
   return `bmp.raw.${routerToken(address)}`;
+}
+
+/** The headers of one published BMP message (README "Message bus"). */
+export function messageHeaders(
+  c: { address: string; port: number },
+  sysName: string | undefined,
+  r: { time: number; conn: number },
+  collectorId: string,
+  routerSeq: number,
+): MsgHdrs {
+  const h = headers();
+  h.set(BusHeader.RouterAddress, c.address);
+  h.set(BusHeader.RouterPort, String(c.port));
+  if (sysName) h.set(BusHeader.SysName, sysName);
+  h.set(BusHeader.Received, new Date(r.time).toISOString());
+  h.set(BusHeader.Collector, collectorId);
+  h.set(BusHeader.RouterSeq, String(routerSeq));
+  h.set(BusHeader.Connection, String(r.conn));
+  return h;
+}
+
+/** The sysName TLV of an Initiation message (RFC 7854 §4.3), if it has one. */
+export function initiationSysName(raw: Uint8Array): string | undefined {
+  try {
+    const end = Math.min(raw.length, new DataView(raw.buffer, raw.byteOffset).getUint32(1));
+    return decodeInitiation(new WireReader(raw, COMMON_HEADER_LENGTH, end)).sysName;
+  } catch {
+    return undefined; // a broken Initiation: no header for it
+  }
 }
