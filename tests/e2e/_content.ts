@@ -96,16 +96,18 @@ export async function assertStoredContent(
   opts: { routerIds?: number[]; timeoutMs?: number } = {},
 ): Promise<void> {
   const ids = opts.routerIds;
-  const ms = opts.timeoutMs ?? 30_000;
+  // Generous: CI runs this beside a 10M-message fuzz on 2 cores, where 30 s ran out twice.
+  const ms = opts.timeoutMs ?? 90_000;
   const only = (col: string) => (ids ? sql`AND ${sql(col)} = ANY(${ids}::int[])` : sql``);
   const count = async (table: string, extra = sql``) =>
     (await sql`SELECT count(*)::int AS n FROM ${sql(table)} WHERE true ${
       only("router_id")
     } ${extra}`)[0].n as number;
+  let history = 0;
   await until(
-    async () => (await count("route_history")) >= want.history,
+    async () => (history = await count("route_history")) >= want.history,
     ms,
-    `${want.history} history rows`,
+    () => `${want.history} history rows (${history} stored)`,
   );
   // Peer events, statistics and mirroring are written beside the route batches.
   await until(async () => (await count("stats_reports")) >= want.stats, ms, "statistics rows");

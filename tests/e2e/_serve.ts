@@ -154,15 +154,17 @@ async function spawnServe(
   };
 }
 
-/** Polls `check` until it returns true or `ms` pass. */
+/** Polls `check` until it returns true or `ms` pass; `what` may describe the state reached. */
 export async function until(
   check: () => Promise<boolean>,
   ms: number,
-  what: string,
+  what: string | (() => string),
 ): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
 }

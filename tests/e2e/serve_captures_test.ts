@@ -19,9 +19,17 @@ async function checkCapture(path: string) {
     await assertStoredContent(s.sql, want);
   } catch (e) {
     failed = true;
-    throw new Error(`${(e as Error).message}\nserve log:\n${s.log.slice(-15).join("\n")}`, {
-      cause: e,
-    });
+    // What the collector's sessions were doing when the wait gave up (a lock, a query, idle).
+    const activity = await s.sql`
+      SELECT state, wait_event_type, wait_event, left(query, 120) AS query
+      FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`
+      .catch(() => []);
+    throw new Error(
+      `${(e as Error).message}\nserve log:\n${s.log.slice(-15).join("\n")}\nsessions:\n${
+        activity.map((a) => JSON.stringify(a)).join("\n")
+      }`,
+      { cause: e },
+    );
   } finally {
     const code = await s.stop();
     if (!failed) {

@@ -88,13 +88,19 @@ dbTest("serve: a VRP file change records route states and fills bmpmon_rpki_rout
     const [st] = await s.sql`
       SELECT state FROM rpki_route_states WHERE prefix = ${r.prefix}::inet LIMIT 1`;
     assertEquals(st?.state, "invalid");
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const invalid = text.split("\n").filter((l) =>
-      l.startsWith("bmpmon_rpki_routes{") && l.includes('state="invalid"') && !l.endsWith(" 0")
-    );
-    assert(
-      invalid.length > 0,
-      text.split("\n").filter((l) => l.includes("rpki_routes")).join("\n"),
+    // The job sets the gauge after it committed the states: the gauge follows shortly.
+    let text = "";
+    let invalid: string[] = [];
+    await until(
+      async () => {
+        text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        invalid = text.split("\n").filter((l) =>
+          l.startsWith("bmpmon_rpki_routes{") && l.includes('state="invalid"') && !l.endsWith(" 0")
+        );
+        return invalid.length > 0;
+      },
+      30_000,
+      () => text.split("\n").filter((l) => l.includes("rpki_routes")).join("\n"),
     );
     // The ROA fixed: the next run records the change, caused by the VRPs.
     await Deno.writeTextFile(
