@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { Sql } from "postgres";
 import { migrationFiles } from "../../src/store/migrate.ts";
 
 /** The repository's migrations. */
@@ -45,4 +46,26 @@ export async function addLaterColumns(
     }
   }
   return done;
+}
+
+/** The columns of `table`, in order. */
+export async function tableColumns(sql: Sql, table: string): Promise<string[]> {
+  const r = await sql`SELECT column_name FROM information_schema.columns
+    WHERE table_schema = 'public' AND table_name = ${table} ORDER BY ordinal_position`;
+  return r.map((c) => String(c.column_name));
+}
+
+/**
+ * A database in use: router 1, peer view 1 (pre-policy, 192.0.2.1), attribute set 7 and the
+ * current route 10.0.0.0/8 of that view.
+ */
+export async function insertOneRoute(sql: Sql): Promise<void> {
+  await sql`INSERT INTO routers (id, key) VALUES (1, 'r1')`;
+  await sql`INSERT INTO peers (id, router_id, peer_type, address, post_policy)
+    VALUES (1, 1, 0, '192.0.2.1', false)`;
+  await sql`INSERT INTO path_attrs (id, origin, as_path, next_hop)
+    VALUES (7, 0, '{65001}', '192.0.2.1')`;
+  await sql`INSERT INTO rib (peer_id, afi, safi, rd, route_key, path_id, prefix, attr_id,
+    first_seen, last_change)
+    VALUES (1, 1, 1, '', '10.0.0.0/8', 0, '10.0.0.0/8', 7, now(), now())`;
 }

@@ -6,7 +6,6 @@
  * withdraw them like routes.
  */
 
-import type { Sql } from "postgres";
 import { assert, assertEquals } from "../_assert.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
@@ -29,16 +28,16 @@ import {
 } from "../_build.ts";
 import { isisNode, lsHead, lsNlri, lsTlv } from "../bgp/nlri/_bgp_ls.ts";
 import { dbTest } from "./_db.ts";
-import { addLaterColumns, MIGRATIONS, migrationsBefore } from "./_migrations.ts";
+import {
+  addLaterColumns,
+  insertOneRoute,
+  MIGRATIONS,
+  migrationsBefore,
+  tableColumns,
+} from "./_migrations.ts";
 
 const OURS = "0013_bgp_ls.sql";
 const VIEWS = ["ls_nodes", "ls_links", "ls_prefixes", "ls_history", "v_ls_topology"];
-
-async function columns(sql: Sql, table: string): Promise<string[]> {
-  const r = await sql`SELECT column_name FROM information_schema.columns
-    WHERE table_schema = 'public' AND table_name = ${table} ORDER BY ordinal_position`;
-  return r.map((c) => String(c.column_name));
-}
 
 dbTest(
   "migration 0013 adds path_attrs.bgp_ls and the BGP-LS views to a database in use",
@@ -47,22 +46,16 @@ dbTest(
     try {
       const first = await migrate(sql, { timescaledb: false, dir: old.dir });
       assert(first.applied.length > 0 && !first.applied.includes(OURS));
-      await sql`INSERT INTO routers (id, key) VALUES (1, 'r1')`;
-      await sql`INSERT INTO peers (id, router_id, peer_type, address, post_policy)
-      VALUES (1, 1, 0, '192.0.2.1', false)`;
-      await sql`INSERT INTO path_attrs (id, origin, as_path, next_hop) VALUES (7, 0, '{65001}', '192.0.2.1')`;
-      await sql`INSERT INTO rib (peer_id, afi, safi, rd, route_key, path_id, prefix, attr_id,
-        first_seen, last_change)
-      VALUES (1, 1, 1, '', '10.0.0.0/8', 0, '10.0.0.0/8', 7, now(), now())`;
+      await insertOneRoute(sql);
       const before = {
-        attrs: await columns(sql, "path_attrs"),
-        rib: await columns(sql, "rib"),
+        attrs: await tableColumns(sql, "path_attrs"),
+        rib: await tableColumns(sql, "rib"),
         routes: await sql`SELECT * FROM v_routes`,
       };
       const second = await migrate(sql, { timescaledb: false });
       assertEquals(second.applied[0], OURS);
-      assertEquals(await columns(sql, "path_attrs"), [...before.attrs, "bgp_ls"]);
-      assertEquals(await columns(sql, "rib"), before.rib);
+      assertEquals(await tableColumns(sql, "path_attrs"), [...before.attrs, "bgp_ls"]);
+      assertEquals(await tableColumns(sql, "rib"), before.rib);
       assertEquals([...await sql`SELECT * FROM v_routes`], [...before.routes]);
       const [a] = await sql`SELECT bgp_ls FROM path_attrs`;
       assertEquals(a.bgp_ls, null);

@@ -30,15 +30,9 @@ import {
   update,
 } from "../_build.ts";
 import { dbTest } from "./_db.ts";
-import { MIGRATIONS, migrationsBefore } from "./_migrations.ts";
+import { insertOneRoute, MIGRATIONS, migrationsBefore, tableColumns } from "./_migrations.ts";
 
 const OURS = "0012_more_families.sql";
-
-async function columns(sql: Sql, table: string): Promise<string[]> {
-  const r = await sql`SELECT column_name FROM information_schema.columns
-    WHERE table_schema = 'public' AND table_name = ${table} ORDER BY ordinal_position`;
-  return r.map((c) => String(c.column_name));
-}
 
 dbTest(
   "migration 0012 adds nlri and tunnel_encap to a database in use, keeping its rows",
@@ -47,27 +41,21 @@ dbTest(
     try {
       const first = await migrate(sql, { timescaledb: false, dir: old.dir });
       assert(first.applied.length > 0 && !first.applied.includes(OURS));
-      await sql`INSERT INTO routers (id, key) VALUES (1, 'r1')`;
-      await sql`INSERT INTO peers (id, router_id, peer_type, address, post_policy)
-      VALUES (1, 1, 0, '192.0.2.1', false)`;
-      await sql`INSERT INTO path_attrs (id, origin, as_path, next_hop) VALUES (7, 0, '{65001}', '192.0.2.1')`;
-      await sql`INSERT INTO rib (peer_id, afi, safi, rd, route_key, path_id, prefix, attr_id,
-        first_seen, last_change)
-      VALUES (1, 1, 1, '', '10.0.0.0/8', 0, '10.0.0.0/8', 7, now(), now())`;
+      await insertOneRoute(sql);
       await sql`INSERT INTO route_history (time, router_id, peer_id, afi, safi, prefix,
         withdrawn, attr_id) VALUES (now(), 1, 1, 1, 1, '10.0.0.0/8', false, 7)`;
       const before = {
-        rib: await columns(sql, "rib"),
-        history: await columns(sql, "route_history"),
-        attrs: await columns(sql, "path_attrs"),
+        rib: await tableColumns(sql, "rib"),
+        history: await tableColumns(sql, "route_history"),
+        attrs: await tableColumns(sql, "path_attrs"),
         routes: await sql`SELECT * FROM v_routes`,
       };
       const second = await migrate(sql, { timescaledb: false });
       assertEquals(second.applied[0], OURS); // later files follow it (0013: BGP-LS)
-      assertEquals(await columns(sql, "rib"), [...before.rib, "nlri"]);
-      assertEquals(await columns(sql, "route_history"), [...before.history, "nlri"]);
+      assertEquals(await tableColumns(sql, "rib"), [...before.rib, "nlri"]);
+      assertEquals(await tableColumns(sql, "route_history"), [...before.history, "nlri"]);
       // (0013 adds bgp_ls after it)
-      const attrs = await columns(sql, "path_attrs");
+      const attrs = await tableColumns(sql, "path_attrs");
       assertEquals(attrs.slice(0, before.attrs.length + 1), [...before.attrs, "tunnel_encap"]);
       assertEquals([...await sql`SELECT * FROM v_routes`], [...before.routes]);
       const [r] = await sql`SELECT nlri FROM rib`;

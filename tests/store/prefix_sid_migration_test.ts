@@ -4,7 +4,6 @@
  * a temporary directory, passed to `migrate()` as `dir`).
  */
 
-import type { Sql } from "postgres";
 import { assert, assertEquals } from "../_assert.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
@@ -23,7 +22,7 @@ import {
   update,
 } from "../_build.ts";
 import { dbTest } from "./_db.ts";
-import { MIGRATIONS, migrationsBefore } from "./_migrations.ts";
+import { MIGRATIONS, migrationsBefore, tableColumns } from "./_migrations.ts";
 
 const OURS = "0006_prefix_sid.sql";
 
@@ -31,12 +30,6 @@ const OURS = "0006_prefix_sid.sql";
 const SRV6_L3 = "0500220001001e0020010db800910000000000000000000000003e00010006201010001030";
 
 const previousMigrations = () => migrationsBefore(OURS);
-
-async function columns(sql: Sql, table: string): Promise<string[]> {
-  const r = await sql`SELECT column_name FROM information_schema.columns
-    WHERE table_schema = 'public' AND table_name = ${table} ORDER BY ordinal_position`;
-  return r.map((c) => String(c.column_name));
-}
 
 dbTest(
   "migration 0006 adds path_attrs.prefix_sid to a database in use, keeping its rows",
@@ -58,9 +51,9 @@ dbTest(
       await sql`INSERT INTO route_history (time, router_id, peer_id, afi, safi, prefix,
         withdrawn, attr_id) VALUES (now(), 1, 1, 2, 1, '2001:db8:1::/48', false, 42)`;
       const before = {
-        attrs: await columns(sql, "path_attrs"),
-        routes: await columns(sql, "v_routes"),
-        history: await columns(sql, "v_route_history"),
+        attrs: await tableColumns(sql, "path_attrs"),
+        routes: await tableColumns(sql, "v_routes"),
+        history: await tableColumns(sql, "v_route_history"),
       };
       const routesBefore = await sql`SELECT * FROM v_routes`;
       const historyBefore = await sql`SELECT * FROM v_route_history`;
@@ -72,10 +65,14 @@ dbTest(
       const second = await migrate(sql, { timescaledb: false, dir: through.dir })
         .finally(() => through.remove());
       assertEquals(second.applied, [OURS]);
-      assertEquals(await columns(sql, "path_attrs"), [...before.attrs, "prefix_sid"]);
+      assertEquals(await tableColumns(sql, "path_attrs"), [...before.attrs, "prefix_sid"]);
       // Existing columns keep their order; the new one comes last.
-      assertEquals(await columns(sql, "v_routes"), [...before.routes, "prefix_sid", "problems"]);
-      assertEquals(await columns(sql, "v_route_history"), [...before.history, "prefix_sid"]);
+      assertEquals(await tableColumns(sql, "v_routes"), [
+        ...before.routes,
+        "prefix_sid",
+        "problems",
+      ]);
+      assertEquals(await tableColumns(sql, "v_route_history"), [...before.history, "prefix_sid"]);
       const routesAfter = await sql`SELECT * FROM v_routes`;
       const historyAfter = await sql`SELECT * FROM v_route_history`;
       assertEquals(routesAfter.map(({ prefix_sid: _, problems: _p, ...r }) => r), [

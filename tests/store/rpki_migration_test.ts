@@ -4,19 +4,12 @@
  * new objects answer.
  */
 
-import type { Sql } from "postgres";
 import { assert, assertEquals } from "../_assert.ts";
 import { migrate } from "../../src/store/migrate.ts";
 import { dbTest } from "./_db.ts";
-import { migrationsBefore } from "./_migrations.ts";
+import { migrationsBefore, tableColumns } from "./_migrations.ts";
 
 const OURS = "0011_rpki_rov.sql";
-
-async function columns(sql: Sql, table: string): Promise<string[]> {
-  const r = await sql`SELECT column_name FROM information_schema.columns
-    WHERE table_schema = 'public' AND table_name = ${table} ORDER BY ordinal_position`;
-  return r.map((c) => String(c.column_name));
-}
 
 dbTest(
   "migration 0011 adds rpki_state to v_routes of a database in use, keeping its rows",
@@ -35,13 +28,13 @@ dbTest(
       VALUES (1, 1, 1, '', '10.1.0.0/16', 0, '10.1.0.0/16', 42, 65001, now(), now())`;
       await sql`INSERT INTO rpki_sources (source, state) VALUES ('file:x', 'current')`;
       await sql`INSERT INTO rpki_vrps VALUES ('file:x', '10.0.0.0/8', 16, 65001)`;
-      const before = await columns(sql, "v_routes");
+      const before = await tableColumns(sql, "v_routes");
       const routesBefore = await sql`SELECT * FROM v_routes`;
       assert(!before.includes("rpki_state"));
 
       const second = await migrate(sql, { timescaledb: false });
       assertEquals(second.applied[0], OURS); // later files too
-      assertEquals(await columns(sql, "v_routes"), [...before, "rpki_state"]);
+      assertEquals(await tableColumns(sql, "v_routes"), [...before, "rpki_state"]);
       const after = await sql`SELECT * FROM v_routes`;
       assertEquals(after.map(({ rpki_state: _, ...r }) => r), [...routesBefore]);
       assertEquals(after.map((r) => r.rpki_state), ["valid"]);
