@@ -493,3 +493,22 @@ export function assertDecodeError(fn: () => unknown, code?: DecodeErrorCode): De
   }
   throw new Error(`expected a DecodeError${code ? " " + code : ""}, nothing thrown`);
 }
+
+/** An EVPN MAC/IP Advertisement route (RFC 7432 §7.2): ESI 0, tag 10, MAC 00:11:22:33:44:55,
+ * IP 10.0.0.1, label 1000, under Route Distinguisher `rd`. */
+export const evpnMacIp = (rd: number[]): Uint8Array =>
+  evpn(2, [
+    ...rd,
+    ...esi(0),
+    ...u32(10),
+    48,
+    0,
+    0x11,
+    0x22,
+    0x33,
+    0x44,
+    0x55,
+    32,
+    ...ip("10.0.0.1"),
+    ...label(1000),
+  ]);

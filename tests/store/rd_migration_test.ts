@@ -14,11 +14,8 @@ import {
   asPath,
   cat,
   decodeBmp,
-  esi,
-  evpn,
-  ip,
+  evpnMacIp,
   ip4,
-  label,
   mpReach,
   origin,
   prefix,
@@ -26,7 +23,6 @@ import {
   rd1,
   rd2,
   routeMonitoring,
-  u32,
   update,
 } from "../_build.ts";
 import { dbTest } from "./_db.ts";
@@ -52,24 +48,6 @@ const CASES: [string, string][] = [
   ["9:000000000001", "9:000000000001"],
   ["0:1:1", "0:1:1"],
 ];
-
-/** An EVPN MAC/IP route (RFC 7432 §7.2). */
-const macIp = (rd: number[]) =>
-  evpn(2, [
-    ...rd,
-    ...esi(0),
-    ...u32(10),
-    48,
-    0,
-    0x11,
-    0x22,
-    0x33,
-    0x44,
-    0x55,
-    32,
-    ...ip("10.0.0.1"),
-    ...label(1000),
-  ]);
 
 const EVPN_KEY = (rd: string) => `2|${rd}|10|00:11:22:33:44:55|10.0.0.1`;
 
@@ -169,7 +147,7 @@ dbTest("migration 0005 types the RD texts of a database of the previous schema",
           attrs: [
             origin(0),
             asPath([65001]),
-            mpReach(25, 70, ip4("192.0.2.1"), [macIp(rd0(65000, 7)), macIp(rd2(65536, 1))]),
+            mpReach(25, 70, ip4("192.0.2.1"), [evpnMacIp(rd0(65000, 7)), evpnMacIp(rd2(65536, 1))]),
           ],
         }),
       ),

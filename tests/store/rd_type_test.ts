@@ -11,39 +11,17 @@ import {
   asPath,
   cat,
   decodeBmp,
-  esi,
-  evpn,
-  ip,
+  evpnMacIp,
   ip4,
-  label,
   mpReach,
   origin,
   prefix,
   rd0,
   rd2,
   routeMonitoring,
-  u32,
   update,
 } from "../_build.ts";
 import { dbTest } from "./_db.ts";
-
-/** An EVPN MAC/IP route (RFC 7432 §7.2) with the given RD. */
-const macIp = (rd: number[]) =>
-  evpn(2, [
-    ...rd,
-    ...esi(0),
-    ...u32(10),
-    48,
-    0,
-    0x11,
-    0x22,
-    0x33,
-    0x44,
-    0x55,
-    32,
-    ...ip("10.0.0.1"),
-    ...label(1000),
-  ]);
 
 dbTest(
   "StoreWriter keeps VPNv4 and EVPN routes of RD type 0 100:5 and type 2 100:5 apart",
@@ -63,7 +41,7 @@ dbTest(
       attrs: [
         origin(0),
         asPath([65001]),
-        mpReach(25, 70, ip4("192.0.2.1"), [macIp(rd0(100, 5)), macIp(rd2(100, 5))]),
+        mpReach(25, 70, ip4("192.0.2.1"), [evpnMacIp(rd0(100, 5)), evpnMacIp(rd2(100, 5))]),
       ],
     });
     // The same peer address in two RD instances (peer type 1) whose RDs differ by type.
