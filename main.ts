@@ -7,6 +7,7 @@
  * bmpmon replay FILE... --to HOST:PORT [--rate N] [--connections N]
  * bmpmon decode FILE... [--format jsonl|bgpdump] [--summary [--json]] [--port N]
  * bmpmon export mrt [--router R] [--peer ADDRESS] [--at TIME] > rib.mrt
+ * bmpmon export mrt --updates [--since T1] [--until T2] [--router R] [--peer ADDRESS] > updates.mrt
  * bmpmon show|clear|debug|flush|sql …   ask the running collector (src/cli/control.ts)
  * ```
  *
@@ -39,6 +40,7 @@ const USAGE = `Usage:
       --summary        counts per message type and address family (--json: one JSON object)
       --port N         pcap: only TCP flows to or from port N (default: flows that parse as BMP)
   bmpmon export mrt [--router R] [--peer ADDRESS] [--at TIME] [--env-file FILE] > rib.mrt
+  bmpmon export mrt --updates [--since T1] [--until T2] [--router R] [--peer ADDRESS] > updates.mrt
       Write the RIB (current, or as of TIME from history) as MRT TABLE_DUMP_V2.
 ${CONTROL_USAGE}
   bmpmon help`;

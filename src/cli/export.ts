@@ -55,14 +55,14 @@ interface RouteRow extends StoredAttrs {
   attr_id: string;
 }
 
-const ATTR_COLUMNS = `a.origin, a.as_path_text, host(a.next_hop) AS next_hop, a.med,
+export const ATTR_COLUMNS = `a.origin, a.as_path_text, host(a.next_hop) AS next_hop, a.med,
   a.local_pref, a.atomic_aggregate, a.aggregator_asn, host(a.aggregator_address) AS
   aggregator_address, a.communities, a.ext_communities, a.large_communities,
   host(a.originator_id) AS originator_id, a.cluster_list::text[] AS cluster_list, a.otc,
   a.aigp::text AS aigp, a.unknown_attrs, a.pmsi_tunnel, a.prefix_sid, a.tunnel_encap`;
 
 /** The peer views to export, by the filters (a router by key or address, a peer address). */
-function viewFilter(o: ExportOptions, params: unknown[]): string {
+export function viewFilter(o: Pick<ExportOptions, "router" | "peer">, params: unknown[]): string {
   let where = "TRUE";
   if (o.router !== undefined) {
     params.push(o.router);
@@ -135,22 +135,27 @@ function routeQuery(o: ExportOptions, params: unknown[], count: boolean): string
    ORDER BY l.prefix, l.safi, l.peer_id, l.path_id`;
 }
 
+/** A peer view to export. */
+export interface ExportView {
+  id: number;
+  address: string;
+  asn: string;
+  bgp_id: string;
+}
+
 /**
- * Writes the export to `out`; returns its totals.
+ * The peer views the filters select, in id order.
  *
- * @throws {ExportError} for a database without the bmpmon schema or a filter that
- *   matches no peer view
+ * @throws {ExportError} for a database without the bmpmon schema or filters matching none
  */
-export async function exportMrt(
+export async function exportViews(
   sql: postgres.Sql,
-  o: ExportOptions,
-  out: { write(b: Uint8Array): Promise<number> },
-  progress?: (routes: number, total: number) => void,
-): Promise<ExportResult> {
+  o: Pick<ExportOptions, "router" | "peer">,
+): Promise<ExportView[]> {
   const [{ schema }] = await sql`SELECT to_regclass('rib') IS NOT NULL AS schema`;
   if (!schema) throw new ExportError("the database has no bmpmon schema (run bmpmon migrate)");
   const vp: unknown[] = [];
-  const views = await sql.unsafe<{ id: number; address: string; asn: string; bgp_id: string }[]>(
+  const views = await sql.unsafe<ExportView[]>(
     `SELECT p.id, host(p.address) AS address, coalesce(p.asn, 0) AS asn,
             coalesce(host(p.bgp_id), '0.0.0.0') AS bgp_id
        FROM peers p WHERE ${viewFilter(o, vp)} ORDER BY p.id`,
@@ -163,6 +168,42 @@ export async function exportMrt(
       }`,
     );
   }
+  return views;
+}
+
+/** Records gathered into writes of about 1 MiB: `emit` each, `flush` at the end. */
+export function chunkedWriter(out: { write(b: Uint8Array): Promise<number> }) {
+  let chunk: Uint8Array[] = [];
+  let chunkBytes = 0;
+  const flush = async () => {
+    const all = new Uint8Array(chunkBytes);
+    let at = 0;
+    for (const c of chunk) all.set(c, at), at += c.length;
+    for (let off = 0; off < all.length;) off += await out.write(all.subarray(off));
+    chunk = [];
+    chunkBytes = 0;
+  };
+  const emit = async (b: Uint8Array) => {
+    chunk.push(b);
+    chunkBytes += b.length;
+    if (chunkBytes >= 1 << 20) await flush();
+  };
+  return { emit, flush };
+}
+
+/**
+ * Writes the export to `out`; returns its totals.
+ *
+ * @throws {ExportError} for a database without the bmpmon schema or a filter that
+ *   matches no peer view
+ */
+export async function exportMrt(
+  sql: postgres.Sql,
+  o: ExportOptions,
+  out: { write(b: Uint8Array): Promise<number> },
+  progress?: (routes: number, total: number) => void,
+): Promise<ExportResult> {
+  const views = await exportViews(sql, o);
   const index = new Map<number, number>();
   const peers: IndexPeer[] = views.map((v, i) => {
     index.set(v.id, i);
@@ -181,22 +222,7 @@ export async function exportMrt(
   result.otherFamilies = Number(c.other);
   const total = Number(c.routes);
 
-  let chunk: Uint8Array[] = [];
-  let chunkBytes = 0;
-  const emit = async (b: Uint8Array) => {
-    chunk.push(b);
-    chunkBytes += b.length;
-    if (chunkBytes < 1 << 20) return;
-    await flush();
-  };
-  const flush = async () => {
-    const all = new Uint8Array(chunkBytes);
-    let at = 0;
-    for (const c of chunk) all.set(c, at), at += c.length;
-    for (let off = 0; off < all.length;) off += await out.write(all.subarray(off));
-    chunk = [];
-    chunkBytes = 0;
-  };
+  const { emit, flush } = chunkedWriter(out);
   await emit(peerIndexTable(now, "0.0.0.0", "bmpmon", peers));
 
   // Attribute sets repeat across routes: each is encoded once.

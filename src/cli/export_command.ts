@@ -11,6 +11,7 @@ import type { Config } from "../config.ts";
 import { openEmbedded } from "../store/embedded/mod.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { ExportError, exportMrt, type ExportOptions } from "./export.ts";
+import { exportUpdates, type UpdatesOptions } from "./export_updates.ts";
 
 const ENC = new TextEncoder();
 
@@ -19,10 +20,10 @@ export async function runExport(
   argv: string[],
   configFor: (argv: string[]) => Promise<Config>,
 ): Promise<number> {
-  const names = ["router", "peer", "at", "env-file"];
+  const names = ["router", "peer", "at", "since", "until", "env-file"];
   const { args, flags } = parseArgs(argv, names);
   for (const k of flags.keys()) {
-    if (!names.includes(k)) throw new UsageError(`unknown option --${k}`);
+    if (!names.includes(k) && k !== "updates") throw new UsageError(`unknown option --${k}`);
   }
   if (args[0] !== "mrt" || args.length > 1) throw new UsageError("export needs the format: mrt");
   const o: ExportOptions = {};
@@ -31,11 +32,28 @@ export async function runExport(
     if (v === true) throw new UsageError(`--${k} needs a value`);
     if (v !== undefined) o[k] = v;
   }
-  const at = flags.get("at");
-  if (at !== undefined) {
-    const t = at === true ? NaN : Date.parse(at);
-    if (Number.isNaN(t)) throw new UsageError(`--at ${at}: not a time (e.g. 2026-12-01T12:00:00Z)`);
-    o.at = new Date(t);
+  const time = (k: string): Date | undefined => {
+    const v = flags.get(k);
+    if (v === undefined) return undefined;
+    const t = v === true ? NaN : Date.parse(v);
+    if (Number.isNaN(t)) {
+      throw new UsageError(`--${k} ${v}: not a time (e.g. 2026-12-01T12:00:00Z)`);
+    }
+    return new Date(t);
+  };
+  o.at = time("at");
+  const updates = flags.get("updates") === true;
+  const u: UpdatesOptions = {
+    router: o.router,
+    peer: o.peer,
+    since: time("since"),
+    until: time("until"),
+  };
+  if (updates && o.at) {
+    throw new UsageError("--at is for a RIB; --updates takes --since and --until");
+  }
+  if (!updates && (u.since || u.until)) {
+    throw new UsageError("--since and --until go with --updates");
   }
   if (Deno.stdout.isTerminal()) {
     console.error("bmpmon: export mrt writes binary MRT: redirect it to a file (> rib.mrt)");
@@ -54,7 +72,7 @@ export async function runExport(
   const t0 = performance.now();
   let last = 0;
   try {
-    const r = await exportMrt(sql, o, Deno.stdout, (routes, total) => {
+    const progress = (routes: number, total: number) => {
       const now = performance.now();
       if (!onTerminal || now - last < 250) return;
       last = now;
@@ -68,13 +86,16 @@ export async function runExport(
           Math.round(rate).toLocaleString("en-US")
         } routes/s, ETA ${Math.ceil(eta)} s`,
       ));
-    });
+    };
+    const r = updates
+      ? await exportUpdates(sql, u, Deno.stdout, progress)
+      : await exportMrt(sql, o, Deno.stdout, progress);
     if (onTerminal && last) Deno.stderr.writeSync(ENC.encode("\n"));
     console.error(JSON.stringify(r));
     if (r.otherFamilies) {
       console.error(
         `bmpmon: ${r.otherFamilies} routes of other families (VPN, labeled, EVPN, …) are ` +
-          "not in TABLE_DUMP_V2 RIB records and were not written",
+          `not in ${updates ? "BGP4MP" : "TABLE_DUMP_V2 RIB"} records and were not written`,
       );
     }
     for (const [what, n] of Object.entries(r.skipped)) {

@@ -14,52 +14,9 @@ import { readBmpStream } from "../../src/bmp/stream.ts";
 import { readInput } from "../../src/io/file.ts";
 import { readMrt } from "../../src/mrt/mod.ts";
 import { attrRow } from "../../src/store/rows/attrs.ts";
-import { migrate } from "../../src/store/migrate.ts";
 import { StoreWriter } from "../../src/store/writer.ts";
-import { DATABASE_URL, dbTest } from "../store/_db.ts";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
-const LAB = new URL("../fixtures/gobgp-frr-lab/", import.meta.url).pathname;
-const HAVE_BGPDUMP = await new Deno.Command("sh", { args: ["-c", "command -v bgpdump"] })
-  .output().then((o) => o.success, () => false);
-
-/** Writes the BMP messages of `file` (those `keep` accepts) into the store as one router. */
-async function load(
-  sql: Sql,
-  file: string,
-  keep: (kind: string, m: BmpMessage) => boolean = () => true,
-): Promise<void> {
-  await migrate(sql);
-  const writer = await StoreWriter.open(sql);
-  const router = await writer.router("192.0.2.1", "192.0.2.1");
-  for (const it of readBmpStream(await readInput(file))) {
-    if (!it.message || !keep(it.message.kind, it.message)) continue;
-    const wait = writer.write(router, it.message);
-    if (wait) await wait;
-  }
-  await writer.close();
-}
-
-/** `bmpmon export mrt ARGS` on the test's database; its stderr totals. */
-async function exportTo(sql: Sql, out: string, args: string[] = []) {
-  const url = new URL(DATABASE_URL!);
-  url.pathname = `/${sql.options.database}`;
-  const file = await Deno.open(out, { write: true, create: true, truncate: true });
-  const p = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "export", "mrt", ...args],
-    env: { DATABASE_URL: url.href, LOG_LEVEL: "WARNING" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const [, status, err] = await Promise.all([
-    p.stdout.pipeTo(file.writable),
-    p.status,
-    new Response(p.stderr).text(),
-  ]);
-  assert(status.success, err);
-  const lines = err.trim().split("\n");
-  return { totals: JSON.parse(lines.find((l) => l.startsWith("{"))!), stderr: lines };
-}
+import { dbTest } from "../store/_db.ts";
+import { exportTo, HAVE_BGPDUMP, LAB, load, MAIN } from "./_export.ts";
 
 /** `bgpdump -m FILE` without its TABLE_DUMP2 timestamps, sorted. */
 async function bgpdump(file: string): Promise<string[]> {
