@@ -154,13 +154,21 @@ async function spawnServe(
   };
 }
 
-/** Polls `check` until it returns true or `ms` pass; `what` may describe the state reached. */
+/**
+ * Waits grow by TEST_WAIT_SCALE (default 1; CI sets 2): CI runs the suite beside a
+ * 10M-message fuzz on 2 cores, where a wait sized on a quiet machine can run out. A wait
+ * only ends sooner or later; what a test asserts does not change.
+ */
+const WAIT_SCALE = Math.max(1, Number(Deno.env.get("TEST_WAIT_SCALE") ?? 1) || 1);
+
+/** Polls `check` until it returns true or `ms` (× TEST_WAIT_SCALE) pass; `what` may
+ * describe the state reached. */
 export async function until(
   check: () => Promise<boolean>,
   ms: number,
   what: string | (() => string),
 ): Promise<void> {
-  const deadline = Date.now() + ms;
+  const deadline = Date.now() + ms * WAIT_SCALE;
   while (!(await check())) {
     if (Date.now() > deadline) {
       throw new Error(`timed out waiting for ${typeof what === "string" ? what : what()}`);
