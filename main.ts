@@ -4,7 +4,7 @@
  * ```text
  * bmpmon serve [--env-file F]         run the collector
  * bmpmon migrate [--env-file F]       apply the database migrations
- * bmpmon replay FILE... --to HOST:PORT [--rate N] [--connections N]
+ * bmpmon replay FILE... --to HOST:PORT [--rate N | --speed X] [--connections N]
  * bmpmon decode FILE... [--format jsonl|bgpdump] [--summary [--json]] [--port N]
  * bmpmon export mrt [--router R] [--peer ADDRESS] [--at TIME] > rib.mrt
  * bmpmon export mrt --updates [--since T1] [--until T2] [--router R] [--peer ADDRESS] > updates.mrt
@@ -29,10 +29,11 @@ const USAGE = `Usage:
       Run the collector (configuration: environment variables and FILE, see README).
   bmpmon migrate [--env-file FILE]
       Apply the database migrations and exit.
-  bmpmon replay FILE... --to HOST:PORT [--rate MSGS_PER_S] [--connections N] [--hold S]
+  bmpmon replay FILE... --to HOST:PORT [--rate MSGS_PER_S | --speed X] [--connections N] [--hold S]
       Send captured BMP streams to a collector, one connection per captured flow
       (MRT files: one BMP session of them all, RIB first, then updates in time order)
-      (N copies of each with --connections).
+      (N copies of each with --connections). --speed X: at the capture's own pace (its
+      per-peer header timestamps), X times faster.
   bmpmon decode FILE... [--format jsonl|bgpdump | --summary [--json]] [--port N]
       Decode raw BMP streams (also .gz/.xz/.bz2), pcap/pcapng captures and MRT files.
       --format jsonl   one JSON object per BMP message or MRT record (default)
@@ -73,7 +74,7 @@ async function decodeCommand(argv: string[]): Promise<number> {
 }
 
 async function replayCommand(argv: string[]): Promise<number> {
-  const options = ["to", "rate", "connections", "hold"];
+  const options = ["to", "rate", "speed", "connections", "hold"];
   const { args, flags } = parseArgs(argv, options);
   for (const k of flags.keys()) {
     if (!options.includes(k)) throw new UsageError(`unknown option --${k}`);
@@ -85,6 +86,11 @@ async function replayCommand(argv: string[]): Promise<number> {
   const rate = Number(flags.get("rate") ?? 0);
   const connections = Number(flags.get("connections") ?? 1);
   if (!(rate >= 0)) throw new UsageError(`--rate ${flags.get("rate")}: not a number >= 0`);
+  const speed = Number(flags.get("speed") ?? 0);
+  if (!(speed > 0) && flags.has("speed")) {
+    throw new UsageError(`--speed ${flags.get("speed")}: not a number > 0`);
+  }
+  if (speed && rate) throw new UsageError("--rate and --speed do not go together");
   if (!Number.isInteger(connections) || connections < 1) {
     throw new UsageError(`--connections ${flags.get("connections")}: not a whole number >= 1`);
   }
@@ -95,6 +101,7 @@ async function replayCommand(argv: string[]): Promise<number> {
     hostname: m[1],
     port: Number(m[2]),
     rate,
+    speed,
     connections,
     holdMs: hold * 1000,
     progress: (sent, messages, total) => {

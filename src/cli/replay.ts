@@ -1,7 +1,9 @@
 /**
- * `bmpmon replay FILE... --to HOST:PORT [--rate MSGS_PER_S] [--connections N]`: sends
- * captured BMP streams to a collector as routers would, one TCP connection per captured
- * flow (or N copies of each, each posing as another router).
+ * `bmpmon replay FILE... --to HOST:PORT [--rate MSGS_PER_S | --speed X] [--connections N]`:
+ * sends captured BMP streams to a collector as routers would, one TCP connection per
+ * captured flow (or N copies of each, each posing as another router). `--speed X` keeps
+ * the capture's own pace, X times faster: each message goes when its per-peer header's
+ * timestamp is due (an MRT archive's RIB at once, its updates as they came).
  *
  * @module
  */
@@ -18,6 +20,8 @@ export interface ReplayOptions {
   port: number;
   /** Messages per second per connection; 0 = as fast as the socket allows. */
   rate: number;
+  /** The capture's own pace × this (per-peer header timestamps); 0 or absent = off. */
+  speed?: number;
   /** Copies of each flow, each on its own connection. */
   connections: number;
   /** Keep each connection open this long after its stream was sent (ms). */
@@ -49,6 +53,21 @@ function messageEnds(data: Uint8Array): number[] {
   return ends;
 }
 
+/** Types whose messages carry a per-peer header (RFC 7854 §4.1–§4.2, §4.6–§4.9). */
+const WITH_PEER_HEADER = new Set([0, 1, 2, 3, 6]);
+
+/**
+ * The per-peer header timestamp of the message at `off`, in ms; undefined when it has no
+ * such header or the router left it zero (RFC 7854 §4.2 lets it).
+ */
+export function messageTimeMs(data: Uint8Array, off: number): number | undefined {
+  if (off + 48 > data.length || !WITH_PEER_HEADER.has(data[off + 5])) return undefined;
+  const v = new DataView(data.buffer, data.byteOffset + off);
+  const sec = v.getUint32(40);
+  const usec = v.getUint32(44);
+  return sec === 0 && usec === 0 ? undefined : sec * 1000 + usec / 1000;
+}
+
 async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
   let off = 0;
   while (off < data.length) off += await conn.write(data.subarray(off));
@@ -68,7 +87,24 @@ async function sendStream(
   }
   try {
     const ends = messageEnds(data);
-    if (opts.rate <= 0) {
+    if (opts.speed && opts.speed > 0) {
+      const t0 = performance.now();
+      let first: number | undefined;
+      let start = 0;
+      for (let i = 0; i < ends.length; i++) {
+        const ts = messageTimeMs(data, start);
+        if (ts !== undefined) {
+          first ??= ts;
+          const wait = t0 + (ts - first) / opts.speed - performance.now();
+          if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+        }
+        await writeAll(conn, data.subarray(start, ends[i]));
+        totals.bytes += ends[i] - start;
+        totals.messages++;
+        start = ends[i];
+        opts.progress?.(totals.bytes, totals.messages, totals.total);
+      }
+    } else if (opts.rate <= 0) {
       // Whole messages in chunks of about 256 KiB: few syscalls, realistic segmenting.
       let start = 0, i = 0, sent = 0;
       while (i < ends.length) {
