@@ -87,24 +87,29 @@ async function sendStream(
   }
   try {
     const ends = messageEnds(data);
-    if (opts.speed && opts.speed > 0) {
+    if (opts.rate > 0 || (opts.speed ?? 0) > 0) {
+      // One message at a time, each when it is due: by rate, or by its timestamp × speed.
       const t0 = performance.now();
       let first: number | undefined;
+      const due = (i: number, off: number): number | undefined => {
+        if (!opts.speed) return t0 + (i * 1000) / opts.rate;
+        const ts = messageTimeMs(data, off);
+        if (ts === undefined) return undefined;
+        first ??= ts;
+        return t0 + (ts - first) / opts.speed;
+      };
       let start = 0;
       for (let i = 0; i < ends.length; i++) {
-        const ts = messageTimeMs(data, start);
-        if (ts !== undefined) {
-          first ??= ts;
-          const wait = t0 + (ts - first) / opts.speed - performance.now();
-          if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        }
+        const at = due(i, start);
+        const wait = at === undefined ? 0 : at - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
         await writeAll(conn, data.subarray(start, ends[i]));
         totals.bytes += ends[i] - start;
         totals.messages++;
         start = ends[i];
         opts.progress?.(totals.bytes, totals.messages, totals.total);
       }
-    } else if (opts.rate <= 0) {
+    } else {
       // Whole messages in chunks of about 256 KiB: few syscalls, realistic segmenting.
       let start = 0, i = 0, sent = 0;
       while (i < ends.length) {
@@ -115,19 +120,6 @@ async function sendStream(
         totals.messages += i - sent;
         sent = i;
         start = end;
-        opts.progress?.(totals.bytes, totals.messages, totals.total);
-      }
-    } else {
-      const t0 = performance.now();
-      let start = 0;
-      for (let i = 0; i < ends.length; i++) {
-        const due = t0 + (i * 1000) / opts.rate;
-        const wait = due - performance.now();
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-        await writeAll(conn, data.subarray(start, ends[i]));
-        totals.bytes += ends[i] - start;
-        totals.messages++;
-        start = ends[i];
         opts.progress?.(totals.bytes, totals.messages, totals.total);
       }
     }
