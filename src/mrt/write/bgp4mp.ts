@@ -12,17 +12,8 @@
  * @module
  */
 
+import { Bgp4mpSubtype, MrtType } from "../constants.ts";
 import { addressBytes } from "./attributes.ts";
-
-/** MRT type BGP4MP_ET. */
-export const BGP4MP_ET = 17;
-
-/** The BGP4MP subtypes written here. */
-export const Bgp4mpSubtype = {
-  StateChangeAs4: 5,
-  MessageAs4: 4,
-  MessageAs4AddPath: 9,
-} as const;
 
 /** The peer of a record: its address and AS. */
 export interface Bgp4mpPeer {
@@ -51,7 +42,7 @@ function etRecord(timeUs: number, subtype: number, body: Uint8Array): Uint8Array
   const out = new Uint8Array(16 + body.length);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, Math.floor(timeUs / 1e6));
-  dv.setUint16(4, BGP4MP_ET);
+  dv.setUint16(4, MrtType.Bgp4mpEt);
   dv.setUint16(6, subtype);
   dv.setUint32(8, 4 + body.length);
   dv.setUint32(12, timeUs % 1e6);
@@ -188,7 +179,7 @@ export function updateRecord(peer: Bgp4mpPeer, c: RouteChange): Uint8Array {
   const body = new Uint8Array(head.length + msg.length);
   body.set(head);
   body.set(msg, head.length);
-  const subtype = c.pathId !== 0 ? Bgp4mpSubtype.MessageAs4AddPath : Bgp4mpSubtype.MessageAs4;
+  const subtype = c.pathId !== 0 ? Bgp4mpSubtype.MessageAs4Addpath : Bgp4mpSubtype.MessageAs4;
   return etRecord(c.timeUs, subtype, body);
 }
 

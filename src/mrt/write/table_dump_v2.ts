@@ -12,22 +12,8 @@
  * @module
  */
 
+import { MrtType, TableDumpV2Subtype } from "../constants.ts";
 import { addressBytes } from "./attributes.ts";
-
-/** MRT type TABLE_DUMP_V2. */
-export const TABLE_DUMP_V2 = 13;
-/** TABLE_DUMP_V2 subtypes (RFC 6396 §4.3, RFC 8050 §4). */
-export const TableDumpV2Subtype = {
-  PeerIndexTable: 1,
-  RibIpv4Unicast: 2,
-  RibIpv4Multicast: 3,
-  RibIpv6Unicast: 4,
-  RibIpv6Multicast: 5,
-  RibIpv4UnicastAddPath: 8,
-  RibIpv4MulticastAddPath: 9,
-  RibIpv6UnicastAddPath: 10,
-  RibIpv6MulticastAddPath: 11,
-} as const;
 
 /** One peer of the PEER_INDEX_TABLE. */
 export interface IndexPeer {
@@ -75,7 +61,7 @@ export function peerIndexTable(
   }
   return mrtRecord(
     timestamp,
-    TABLE_DUMP_V2,
+    MrtType.TableDumpV2,
     TableDumpV2Subtype.PeerIndexTable,
     Uint8Array.from(out),
   );
@@ -100,8 +86,8 @@ export function ribRecord(
   const S = TableDumpV2Subtype;
   const subtype = addPath
     ? (v6
-      ? (multicast ? S.RibIpv6MulticastAddPath : S.RibIpv6UnicastAddPath)
-      : (multicast ? S.RibIpv4MulticastAddPath : S.RibIpv4UnicastAddPath))
+      ? (multicast ? S.RibIpv6MulticastAddpath : S.RibIpv6UnicastAddpath)
+      : (multicast ? S.RibIpv4MulticastAddpath : S.RibIpv4UnicastAddpath))
     : (v6
       ? (multicast ? S.RibIpv6Multicast : S.RibIpv6Unicast)
       : (multicast ? S.RibIpv4Multicast : S.RibIpv4Unicast));
@@ -125,5 +111,5 @@ export function ribRecord(
     body.set(e.attributes, p + 2);
     p += 2 + e.attributes.length;
   }
-  return mrtRecord(timestamp, TABLE_DUMP_V2, subtype, body);
+  return mrtRecord(timestamp, MrtType.TableDumpV2, subtype, body);
 }
