@@ -92,3 +92,36 @@ export function cpuSeconds(pid: number): number {
   // Fields 14 and 15 of proc(5) (utime, stime), in clock ticks of 1/100 s on Linux.
   return (Number(f[11]) + Number(f[12])) / 100;
 }
+
+/**
+ * CPU time of a local PostgreSQL server so far, seconds: its postmaster, its live
+ * processes (backends, autovacuum, checkpointer, WAL writer) and those it has reaped
+ * (proc(5) cutime/cstime). Undefined when the server is not on this machine or /proc is
+ * not readable. Take it before and after: the difference is the server's CPU for a run.
+ */
+export async function serverCpuSeconds(sql: postgres.Sql): Promise<number | undefined> {
+  try {
+    const [{ pid }] = await sql`SELECT pid FROM pg_stat_activity
+      WHERE backend_type = 'checkpointer'`;
+    const ticks = (p: number | string, withChildren: boolean) => {
+      const stat = Deno.readTextFileSync(`/proc/${p}/stat`);
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0);
+    };
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const postmaster = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    let total = ticks(postmaster, true);
+    for (const e of Deno.readDirSync("/proc")) {
+      if (!/^\d+$/.test(e.name)) continue;
+      try {
+        const st = Deno.readTextFileSync(`/proc/${e.name}/stat`);
+        if (Number(st.slice(st.lastIndexOf(")") + 2).split(" ")[1]) === postmaster) {
+          total += ticks(e.name, false);
+        }
+      } catch { /* exited meanwhile */ }
+    }
+    return total / 100;
+  } catch {
+    return undefined;
+  }
+}

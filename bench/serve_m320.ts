@@ -9,8 +9,8 @@
  *   index-free tables from 2 connections.
  *
  * Prints per run: seconds, routes/s, the ratios (pmbmpd time / bmpmon time: ≥ 1.0 means
- * bmpmon is at least as fast; bmpmon time / floor), collector CPU, peak RSS and database
- * bytes per route; then the range over the runs (BENCH_RUNS, default 2). No assertions.
+ * bmpmon is at least as fast; bmpmon time / floor), collector CPU, PostgreSQL's CPU (all
+ * its processes, when the server is local), peak RSS and database bytes per route; then the range over the runs (BENCH_RUNS, default 2). No assertions.
  *
  * Run: `DATABASE_URL=postgres://... deno task bench:serve`
  *
@@ -21,7 +21,7 @@ import { readInput } from "../src/io/file.ts";
 import { copySeconds, dropAllIndexes, dumpRoutes, ScratchDatabases } from "./_floor.ts";
 import { waitCommitted } from "./_committed.ts";
 import { havePmbmpd, runPmbmpd } from "./_pmbmpd.ts";
-import { cpuSeconds, rssKb, startServe } from "./_serve.ts";
+import { cpuSeconds, rssKb, serverCpuSeconds, startServe } from "./_serve.ts";
 
 const url = Deno.env.get("DATABASE_URL");
 if (!url) {
@@ -37,6 +37,8 @@ const pmbmpd = await havePmbmpd();
 interface Run {
   bmpmon: number;
   cpu: number;
+  /** PostgreSQL's CPU during the load (all its processes), when the server is local. */
+  pgCpu?: number;
   peakMiB: number;
   bytesPerRoute: number;
   floor: number;
@@ -49,6 +51,7 @@ async function bmpmonRun(): Promise<Omit<Run, "pmbmpd">> {
   try {
     await new Promise((r) => setTimeout(r, 300));
     const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const pg0 = await serverCpuSeconds(sql);
     const t0 = performance.now();
     for (let off = 0; off < stream.length;) off += await conn.write(stream.subarray(off));
     await waitCommitted(
@@ -57,6 +60,8 @@ async function bmpmonRun(): Promise<Omit<Run, "pmbmpd">> {
       NLRI,
     );
     const bmpmon = (performance.now() - t0) / 1000;
+    const pg1 = await serverCpuSeconds(sql);
+    const pgCpu = pg0 === undefined || pg1 === undefined ? undefined : pg1 - pg0;
     const peakMiB = rssKb(pid).peak / 1024;
     const cpu = cpuSeconds(pid);
     const [{ bytes }] = await sql`SELECT pg_database_size(current_database())::bigint AS bytes`;
@@ -73,7 +78,7 @@ async function bmpmonRun(): Promise<Omit<Run, "pmbmpd">> {
     } finally {
       await dbs.drop();
     }
-    return { bmpmon, cpu, peakMiB, bytesPerRoute: Number(bytes) / NLRI, floor };
+    return { bmpmon, cpu, pgCpu, peakMiB, bytesPerRoute: Number(bytes) / NLRI, floor };
   } finally {
     await serve.stop();
   }
@@ -102,7 +107,9 @@ for (let i = 1; i <= RUNS; i++) {
   console.log(
     `run ${i}: bmpmon ${r.bmpmon.toFixed(1)} s (${rate(r.bmpmon)} routes/s)${vsPeer}; ` +
       `floor ${r.floor.toFixed(1)} s, bmpmon/floor ${(r.bmpmon / r.floor).toFixed(2)}; ` +
-      `collector CPU ${r.cpu.toFixed(1)} s, peak RSS ${r.peakMiB.toFixed(0)} MiB, ` +
+      `collector CPU ${r.cpu.toFixed(1)} s${
+        r.pgCpu === undefined ? "" : `, PostgreSQL CPU ${r.pgCpu.toFixed(1)} s`
+      }, peak RSS ${r.peakMiB.toFixed(0)} MiB, ` +
       `${r.bytesPerRoute.toFixed(0)} bytes/route`,
   );
 }
@@ -118,5 +125,7 @@ if (pmbmpd) {
 console.log(`  floor: ${range(col((r) => r.floor), 1)} s`);
 console.log(`  bmpmon/floor (aim ≤ 2): ${range(col((r) => r.bmpmon / r.floor), 2)}`);
 console.log(`  collector CPU (bar ≤ 3 s): ${range(col((r) => r.cpu), 1)} s`);
+const pgCpus = col((r) => r.pgCpu);
+if (pgCpus.length) console.log(`  PostgreSQL CPU (all its processes): ${range(pgCpus, 1)} s`);
 console.log(`  peak RSS: ${range(col((r) => r.peakMiB), 0)} MiB`);
 console.log(`  bytes/route: ${range(col((r) => r.bytesPerRoute), 0)}`);
