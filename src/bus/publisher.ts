@@ -17,6 +17,7 @@
  * @module
  */
 
+import { AckQueue } from "./ack_queue.ts";
 import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { RecordType, type SpoolCursor, type SpoolLog, type SpoolRecord } from "../spool/log.ts";
@@ -48,9 +49,8 @@ export class BusPublisher {
   readonly #counters = new Map<string, number>();
   /** Router token → last Bmp-Router-Seq acked in order (what the mark records). */
   readonly #acked = new Map<string, number>();
-  /** Records read and not yet acked in order; `#head` is the first. */
-  #queue: Entry[] = [];
-  #head = 0;
+  /** Records read and not yet acked in order. */
+  readonly #queue = new AckQueue();
   #inFlight = 0;
   #failed = 0;
   /** Records up to this are acked, in order. */
@@ -302,7 +302,7 @@ export class BusPublisher {
   }
 
   #push(e: Entry): void {
-    if (this.#head === this.#queue.length && e.state === "done") {
+    if (this.#queue.empty && e.state === "done") {
       this.#ackedSeq = e.seq; // nothing ahead of it: done at once
       if (e.closes !== undefined) this.#sysNames.delete(e.closes);
       return;
@@ -359,8 +359,7 @@ export class BusPublisher {
 
   /** Sends every failed entry again, oldest first. */
   #resend(): void {
-    for (let i = this.#head; i < this.#queue.length; i++) {
-      const e = this.#queue[i];
+    for (const e of this.#queue.waiting()) {
       if (e.state !== "failed") continue;
       this.#failed--;
       this.#send(e);
@@ -369,19 +368,10 @@ export class BusPublisher {
 
   /** Moves the acked mark over the entries done at the head of the queue. */
   #advance(): void {
-    const q = this.#queue;
-    while (this.#head < q.length && q[this.#head].state === "done") {
-      const e = q[this.#head++];
+    for (const e of this.#queue.done()) {
       this.#ackedSeq = e.seq;
       if (e.token !== undefined) this.#acked.set(e.token, e.routerSeq!);
       if (e.closes !== undefined) this.#sysNames.delete(e.closes);
-    }
-    if (this.#head === q.length) {
-      this.#queue = [];
-      this.#head = 0;
-    } else if (this.#head > 4096) {
-      this.#queue = q.slice(this.#head);
-      this.#head = 0;
     }
     this.#wake?.();
   }

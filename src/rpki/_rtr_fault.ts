@@ -47,3 +47,28 @@ export function readErrorReport(bytes: Uint8Array): { code: number; name: string
   }
   return { code, name: ERROR_NAMES[code] ?? `code ${code}`, text };
 }
+
+/**
+ * What a cache's Error Report asks of the router: RFC 8210 §7's retry with version 0 (a
+ * version 1 session that has not agreed on a version yet, or a report sent as version 0),
+ * §12's "No Data Available" (not fatal: reconnect after a backoff), else a fault.
+ *
+ * @param code the report's error code
+ * @param reportVersion the version the report was sent as
+ * @param version the session's version
+ * @param negotiated whether the session has agreed on its version
+ */
+export function cacheErrorAction(
+  code: number,
+  reportVersion: number,
+  version: RtrVersion,
+  negotiated: boolean,
+): "fallback" | "no-data" | "fault" {
+  const E = RTR_ERROR_CODES;
+  if (
+    code === E.UNSUPPORTED_PROTOCOL_VERSION && version === 1 && (reportVersion === 0 || !negotiated)
+  ) {
+    return "fallback";
+  }
+  return code === E.NO_DATA_AVAILABLE ? "no-data" : "fault";
+}

@@ -35,6 +35,7 @@ import {
 import { type Vrp, vrpKey, vrpOfKey } from "./vrp.ts";
 import { PendingUpdate } from "./_rtr_update.ts";
 import {
+  cacheErrorAction,
   ERROR_NAMES,
   errorReportFor,
   ProtocolFault,
@@ -375,32 +376,23 @@ export class RtrSession {
 
   #errorReport(bytes: Uint8Array, step: SessionStep): void {
     const { code, name, text } = readErrorReport(bytes);
-    const version = bytes[0];
-    if (
-      code === E.UNSUPPORTED_PROTOCOL_VERSION && this.#version === 1 &&
-      (version === 0 || !this.#negotiated)
-    ) {
-      // RFC 8210 §7: retry the connection with version 0.
-      step.log.push({
-        level: "info",
-        message: "RTR cache does not speak version 1: retrying with version 0",
-        fields: { text },
-      });
+    const action = cacheErrorAction(code, bytes[0], this.#version, this.#negotiated);
+    if (action === "fault") {
+      const why = `cache sent Error Report: ${name}${text ? `: ${text}` : ""}`;
+      return this.#fault(step, new ProtocolFault(-1, bytes, why));
+    }
+    const fallback = action === "fallback";
+    step.log.push({
+      level: fallback ? "info" : "warn",
+      message: fallback
+        ? "RTR cache does not speak version 1: retrying with version 0"
+        : "RTR cache has no data yet",
+      fields: { text },
+    });
+    if (fallback) {
       this.#version = 0;
       this.#resetNeeded = true;
-      step.close = "version 0 fallback";
-      return;
-    }
-    if (code === E.NO_DATA_AVAILABLE) {
-      // Not fatal (§12): the cache has no data yet; the edge reconnects after a backoff.
-      step.log.push({ level: "warn", message: "RTR cache has no data yet", fields: { text } });
-      this.#error = "cache: no data available";
-      step.close = this.#error;
-      return;
-    }
-    this.#fault(
-      step,
-      new ProtocolFault(-1, bytes, `cache sent Error Report: ${name}${text ? `: ${text}` : ""}`),
-    );
+    } else this.#error = "cache: no data available";
+    step.close = fallback ? "version 0 fallback" : this.#error;
   }
 }
