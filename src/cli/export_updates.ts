@@ -62,7 +62,7 @@ function changesQuery(o: UpdatesOptions, params: unknown[]): string {
   const views = viewFilter(o, params);
   const hTime = timeFilter("h.time", o, params);
   const eTime = timeFilter("e.time", o, params);
-  const us = (col: string) => `(extract(epoch FROM ${col}) * 1000000)::bigint::text`;
+  const us = (col: string) => `(extract(epoch FROM ${col}) * 1000000)::bigint`;
   // Sessions up before their routes of the same instant, down after them.
   return `SELECT * FROM (
       SELECT 'route' AS kind, ${us("h.time")} AS us, 1 AS ord, h.ctid AS tid, h.peer_id,
@@ -76,7 +76,7 @@ function changesQuery(o: UpdatesOptions, params: unknown[]): string {
              e.peer_id, NULL, NULL, NULL, NULL, NULL, NULL, ${nulls(ATTR_COLUMNS)}
         FROM peer_events e JOIN peers p ON p.id = e.peer_id
        WHERE e.event IN ('up', 'down') AND ${views}${eTime}) c
-    ORDER BY us::bigint, ord, tid`;
+    ORDER BY us, ord, tid`;
 }
 
 /** As many NULLs as `columns` has columns, named alike. */
