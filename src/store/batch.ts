@@ -72,6 +72,9 @@ export class Batch implements SpoolSpan {
   readonly index = new RouteIndex();
   spans: number[] = [];
   keys: string[] = [];
+  /** Per key: the time of its first row here, the route's first_seen if it is new to the
+   * RIB (the stage holds the last row; its time is last_change). */
+  firstTimes: string[] = [];
   /** Per key: new to the current RIB (the first-load path, src/store/first_load.ts). */
   newToRib: boolean[] = [];
   /** Keys new to the current RIB. */
@@ -125,6 +128,7 @@ export class Batch implements SpoolSpan {
     if (at < 0) {
       this.index.insert(r, h, this.keys.length);
       this.keys.push(r.routeKey);
+      this.firstTimes.push(r.time);
       this.spans.push(start, end);
       const isNew = firstLoad.isNew(r.peerId, h);
       this.newToRib.push(isNew);
@@ -149,7 +153,7 @@ export class Batch implements SpoolSpan {
   stageRows(): void {
     for (let i = 0; i < this.keys.length; i++) {
       this.stage.appendFrom(this.hist, this.spans[2 * i], this.spans[2 * i + 1])
-        .text(this.keys[i]).bool(this.newToRib[i]).end();
+        .text(this.keys[i]).bool(this.newToRib[i]).raw(this.firstTimes[i]).end();
     }
   }
 
@@ -165,6 +169,7 @@ export class Batch implements SpoolSpan {
     this.#lastAttrs = null;
     this.spans = [];
     this.keys = [];
+    this.firstTimes = [];
     this.newToRib = [];
     this.newRows = 0;
     this.newRowViews.clear();

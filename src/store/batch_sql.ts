@@ -4,7 +4,8 @@
  * ```text
  * COPY bmpmon_attrs_stage      new attribute sets      → INSERT path_attrs ON CONFLICT DO NOTHING
  * COPY route_history           every NLRI
- * COPY bmpmon_rib_stage        last row of each route  → INSERT rib (routes new to it)
+ * COPY bmpmon_rib_stage        last row of each route, → INSERT rib (routes new to it)
+ *                              its first time
  *                                                      → INSERT rib ... ON CONFLICT DO UPDATE
  * INSERT spool_lanes           the lane's spool mark, if the batch has spooled routes
  * COMMIT
@@ -26,20 +27,21 @@ import { type LaneMark, writeLaneMark } from "./spool_marks.ts";
 export async function prepareStaging(conn: ReservedSql): Promise<void> {
   await conn.unsafe(`SET temp_buffers = '128MB'`);
   await conn.unsafe(`CREATE TEMP TABLE IF NOT EXISTS bmpmon_rib_stage
-    (LIKE route_history, route_key text COLLATE "C", new_to_rib boolean)
+    (LIKE route_history, route_key text COLLATE "C", new_to_rib boolean, first_time timestamptz)
     ON COMMIT DELETE ROWS`);
   await conn.unsafe(`CREATE TEMP TABLE IF NOT EXISTS bmpmon_attrs_stage
     (LIKE path_attrs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
 }
 
-// The stage's `new_to_rib`: the route is not in the RIB yet (src/store/first_load.ts).
+// The stage's `new_to_rib`: the route is not in the RIB yet (src/store/first_load.ts);
+// `first_time`: its first row in the batch (the stage holds the last), its first_seen.
 const RIB_FROM_STAGE = `
 INSERT INTO rib AS r (peer_id, afi, safi, rd, route_key, path_id, prefix, labels, attr_id,
   origin_as, evpn_route_type, evpn_esi, evpn_ethernet_tag, evpn_mac, evpn_ip, evpn_gateway,
   nlri, first_seen, last_change, withdrawn, withdrawn_time)
 SELECT peer_id, afi, safi, coalesce(rd, ''), route_key, coalesce(path_id, 0), prefix, labels,
   attr_id, origin_as, evpn_route_type, evpn_esi, evpn_ethernet_tag, evpn_mac, evpn_ip,
-  evpn_gateway, nlri, time, time, withdrawn, CASE WHEN withdrawn THEN time END
+  evpn_gateway, nlri, first_time, time, withdrawn, CASE WHEN withdrawn THEN time END
 FROM bmpmon_rib_stage`;
 
 /** Routes new to the RIB: a plain insert (no conflict arbitration, ≈ 25 % cheaper). */
@@ -106,7 +108,11 @@ export async function commitBatch(
     step("attrs");
     await copyIn(conn, `route_history (${ROUTE_COLUMNS.join(", ")})`, b.hist);
     step("history");
-    await copyIn(conn, `bmpmon_rib_stage (${STAGE_COLUMNS.join(", ")}, new_to_rib)`, b.stage);
+    await copyIn(
+      conn,
+      `bmpmon_rib_stage (${STAGE_COLUMNS.join(", ")}, new_to_rib, first_time)`,
+      b.stage,
+    );
     step("stage");
     let upsert = b.newRows < b.keys.length ? UPSERT_RIB : "";
     if (b.newRows > 0) {

@@ -141,3 +141,26 @@ dbTest("first load: a view with routes in the RIB already starts on the upsert",
   const [rib] = await ribTimes(sql);
   assertEquals([rib.n, rib.changed], [keys.size, keys.size]);
 });
+
+dbTest(
+  "first load: a new route announced twice in one batch keeps its first time as first_seen",
+  async (sql) => {
+    await migrate(sql, { timescaledb: false });
+    const messages = await gobgpMessages();
+    const { keys } = routesOf(messages);
+    // One batch holds both passes: the stage keeps each route's last row, yet the route
+    // was first seen at the first (a replayed archive, or a router re-sending a route in
+    // its table dump, gave the later time before).
+    const writer = await StoreWriter.open(sql, { lanes: 1, batchRows: 1_000_000, flushMs: 60_000 });
+    const routerId = await writer.router("192.0.2.1", "192.0.2.1");
+    await writeAll(writer, routerId, [...messages, ...messages.map(later)]);
+    await writer.close();
+    assertEquals(writer.stats.batches, 1);
+    const [rib] = await ribTimes(sql);
+    assertEquals(rib.n, keys.size);
+    assertEquals(rib.changed, keys.size, "first_seen is the first pass, last_change the second");
+    const [{ hours }] = await sql`SELECT min(extract(epoch FROM last_change - first_seen)
+      / 3600)::int AS hours FROM rib`;
+    assertEquals(hours, 1);
+  },
+);
