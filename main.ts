@@ -6,6 +6,7 @@
  * bmpmon migrate [--env-file F]       apply the database migrations
  * bmpmon replay FILE... --to HOST:PORT [--rate N | --speed X] [--connections N]
  * bmpmon decode FILE... [--format jsonl|bgpdump] [--summary [--json]] [--port N]
+ * bmpmon import FILE.mrt... [--router NAME]  load MRT archives into the store
  * bmpmon export mrt [--router R] [--peer ADDRESS] [--at TIME] > rib.mrt
  * bmpmon export mrt --updates [--since T1] [--until T2] [--router R] [--peer ADDRESS] > updates.mrt
  * bmpmon show|clear|debug|flush|sql …   ask the running collector (src/cli/control.ts)
@@ -18,6 +19,8 @@ import { parseArgs, UsageError } from "./src/cli/args.ts";
 import { CONTROL_USAGE, runControl } from "./src/cli/control.ts";
 import { runDecode } from "./src/cli/decode.ts";
 import { runExport } from "./src/cli/export_command.ts";
+import { ImportError } from "./src/cli/import.ts";
+import { runImport } from "./src/cli/import_command.ts";
 import { Progress } from "./src/cli/progress.ts";
 import { replay, ReplayError } from "./src/cli/replay.ts";
 import { runMigrate, runServe } from "./src/cli/serve.ts";
@@ -40,6 +43,10 @@ const USAGE = `Usage:
       --format bgpdump MRT only: one line per route as \`bgpdump -m\` prints it
       --summary        counts per message type and address family (--json: one JSON object)
       --port N         pcap: only TCP flows to or from port N (default: flows that parse as BMP)
+  bmpmon import FILE... [--router NAME] [--env-file FILE]
+      Load MRT archives (RIB dumps, BGP4MP updates; also .gz/.xz/.bz2) into the store as
+      one router, mrt:NAME (default NAME: the PEER_INDEX_TABLE's view name or collector
+      BGP ID). A file imported before is skipped.
   bmpmon export mrt [--router R] [--peer ADDRESS] [--at TIME] [--env-file FILE] > rib.mrt
   bmpmon export mrt --updates [--since T1] [--until T2] [--router R] [--peer ADDRESS] > updates.mrt
       Write the RIB (current, or as of TIME from history) as MRT TABLE_DUMP_V2.
@@ -139,6 +146,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runMigrate(await configFor(rest));
       case "export":
         return await runExport(rest, configFor);
+      case "import":
+        return await runImport(rest, configFor);
       case "show":
       case "clear":
       case "debug":
@@ -163,7 +172,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`bmpmon: ${e.message}\n${USAGE}`);
       return 2;
     }
-    if (e instanceof ReplayError) {
+    if (e instanceof ReplayError || e instanceof ImportError) {
       console.error(`bmpmon: ${e.message}`);
       return 1;
     }

@@ -10,7 +10,7 @@
  */
 
 import type { BmpMessage } from "../bmp/message.ts";
-import { withoutNul } from "../store/pg_text.ts";
+import { storable } from "../store/pg_text.ts";
 import type { StoreWriter } from "../store/writer.ts";
 import type { DecodeError } from "../wire/errors.ts";
 import type { MessageSink, RouterConnection } from "./server.ts";
@@ -58,16 +58,9 @@ export class StoreSink implements MessageSink {
   ): void | Promise<void> {
     const id = this.#ids.get(router.id);
     if (id === undefined) throw new Error(`Cannot store message: router ${router.id} is not up`);
-    // PostgreSQL text and jsonb cannot hold U+0000: strings go in with U+FFFD instead (the
-    // mapping COPY uses). Route Monitoring carries strings only in its BMPv4 TLVs.
-    const clean = m.kind !== "route_monitoring"
-      ? withoutNul(m)
-      : m.tlvs
-      ? { ...m, tlvs: withoutNul(m.tlvs) }
-      : m;
     return this.#writer.write(
       id,
-      clean,
+      storable(m),
       m.kind === "route_mirroring" ? raw.slice() : undefined,
       seq,
     );

@@ -21,7 +21,7 @@
  */
 
 import { forEachRoute } from "../bgp/routes.ts";
-import { readMrt } from "./reader.ts";
+import { MRT_HEADER_LENGTH, readMrt } from "./reader.ts";
 import { widenMpReach } from "./rib_attributes.ts";
 import {
   addressBytes,
@@ -37,6 +37,7 @@ import {
   update,
   Writer,
 } from "./_bmp_builders.ts";
+import type { MrtError } from "./errors.ts";
 import type { MrtRecord } from "./types.ts";
 
 /** What {@linkcode mrtToBmp} made of the archives. */
@@ -48,9 +49,19 @@ export interface MrtReplayStats {
   routeMonitoring: number;
   peerUps: number;
   peerDowns: number;
+  /** RIB entries and BGP4MP records found by the first pass: about the messages to come. */
+  planned: number;
   /** Routes and UPDATEs not sent: labeled/VPN RIB_GENERIC entries, or a record whose
    * AS_PATH size differs from the peer's. */
   skipped: number;
+}
+
+/** How {@linkcode mrtToBmp} names the session and reports what it cannot read. */
+export interface MrtToBmpOptions {
+  /** sysName of the Initiation (default `mrt`). */
+  sysName?: string;
+  /** Each record that could not be decoded, with the index of its file in `files`. */
+  onError?: (file: number, error: MrtError) => void;
 }
 
 /** A sortable item of the BGP4MP part. */
@@ -58,8 +69,12 @@ interface Timed {
   sec: number;
   usec: number;
   seq: number;
-  bytes: Uint8Array;
-  rec: MrtRecord;
+  /** Index of its file. */
+  file: number;
+  /** Where its record is in the file (decoded again when its turn comes: keeping every
+   * decoded record would hold the whole archive's objects in memory). */
+  start: number;
+  end: number;
 }
 
 /**
@@ -76,7 +91,26 @@ interface Timed {
  * if (stream[0] !== 3 || stream[5] !== 4 || stats.peers !== 0) throw new Error("unexpected");
  * ```
  */
-export function mrtToBmp(files: Uint8Array[]): { stream: Uint8Array; stats: MrtReplayStats } {
+export function mrtToBmp(
+  files: Uint8Array[],
+  opts: MrtToBmpOptions = {},
+): { stream: Uint8Array; stats: MrtReplayStats } {
+  const { stats, messages } = mrtBmpMessages(files, opts);
+  const out = new Writer();
+  for (const m of messages) out.push(m);
+  return { stream: out.bytes(), stats };
+}
+
+/**
+ * The BMP messages of {@linkcode mrtToBmp} one by one, for a consumer that writes them as
+ * they come (`bmpmon import`): the first pass (peers, their capabilities, the updates'
+ * order) runs at once and fills `stats.peers`, `records` and `errors`; the messages then
+ * come from a second pass, which completes the other counts.
+ */
+export function mrtBmpMessages(
+  files: Uint8Array[],
+  opts: MrtToBmpOptions = {},
+): { stats: MrtReplayStats; messages: Generator<Uint8Array> } {
   const stats: MrtReplayStats = {
     records: 0,
     errors: 0,
@@ -85,11 +119,12 @@ export function mrtToBmp(files: Uint8Array[]): { stream: Uint8Array; stats: MrtR
     peerUps: 0,
     peerDowns: 0,
     skipped: 0,
+    planned: 0,
   };
   const peers = new Map<string, Peer>();
   const votes = new Map<string, number>();
-  const rib: { rec: MrtRecord; bytes: Uint8Array }[] = [];
   const timed: Timed[] = [];
+  let ribEntries = 0;
   const peerOf = (address: string, afi: number, asn: number, bgpId?: string): Peer => {
     let p = peers.get(address);
     if (!p) {
@@ -110,17 +145,18 @@ export function mrtToBmp(files: Uint8Array[]): { stream: Uint8Array; stats: MrtR
   const vote = (p: Peer, asn4: boolean) =>
     votes.set(p.address, (votes.get(p.address) ?? 0) + (asn4 ? 1 : -1));
   // Pass 1: peers, their families, Add-Path and AS_PATH size.
-  for (const bytes of files) {
+  for (const [i, bytes] of files.entries()) {
     for (const item of readMrt(bytes)) {
       if (item.error) {
         stats.errors++;
+        opts.onError?.(i, item.error);
         continue;
       }
       stats.records++;
       const rec = item.record;
       const b = rec.body;
       if (b.kind === "rib") {
-        rib.push({ rec, bytes });
+        ribEntries += b.entries.length;
         for (const e of b.entries) {
           if (!e.peer) continue;
           const p = peerOf(e.peer.address, e.peer.afi, e.peer.asn, e.peer.bgpId);
@@ -129,7 +165,7 @@ export function mrtToBmp(files: Uint8Array[]): { stream: Uint8Array; stats: MrtR
           vote(p, true);
         }
       } else if (b.kind === "table_dump") {
-        rib.push({ rec, bytes });
+        ribEntries++;
         const p = peerOf(b.peerAddress, b.afi, b.peerAs);
         p.families.add(fam(b.afi, 1));
         vote(p, false);
@@ -138,7 +174,14 @@ export function mrtToBmp(files: Uint8Array[]): { stream: Uint8Array; stats: MrtR
         p.localAddress ??= b.localAddress;
         p.localAs ??= b.localAs;
         const h = rec.header;
-        timed.push({ sec: h.timestamp, usec: h.microseconds ?? 0, seq: timed.length, bytes, rec });
+        timed.push({
+          sec: h.timestamp,
+          usec: h.microseconds ?? 0,
+          seq: timed.length,
+          file: i,
+          start: h.offset,
+          end: h.offset + MRT_HEADER_LENGTH + h.length,
+        });
         if (b.kind === "state_change" || !("update" in b.message)) continue;
         vote(p, b.asn4);
         forEachRoute(b.message.update, (afi, safi, _w, n) => {
@@ -150,18 +193,8 @@ export function mrtToBmp(files: Uint8Array[]): { stream: Uint8Array; stats: MrtR
   }
   for (const p of peers.values()) p.asn4 = (votes.get(p.address) ?? 1) >= 0;
   stats.peers = peers.size;
-  const out = new Writer();
-  out.push(bmp(
-    4,
-    cat(
-      u16(1),
-      u16(enc.encode("bmpmon MRT replay").length),
-      enc.encode("bmpmon MRT replay"),
-      u16(2),
-      u16(enc.encode("mrt").length),
-      enc.encode("mrt"),
-    ),
-  ));
+  stats.planned = timed.length + ribEntries;
+  const yieldQueue: Uint8Array[] = [];
   const up = (p: Peer, sec: number, usec: number) => {
     if (p.up) return;
     p.up = true;
@@ -170,7 +203,7 @@ export function mrtToBmp(files: Uint8Array[]): { stream: Uint8Array; stats: MrtR
     const local16 = new Uint8Array(16);
     local16.set(local, p.afi === 1 ? 12 : 0);
     const localAs = p.localAs ?? p.asn;
-    out.push(bmp(
+    yieldQueue.push(bmp(
       3,
       cat(
         perPeer(p, sec, usec, p.asn4),
@@ -184,18 +217,51 @@ export function mrtToBmp(files: Uint8Array[]): { stream: Uint8Array; stats: MrtR
   };
   const monitor = (p: Peer, sec: number, usec: number, msg: Uint8Array) => {
     up(p, sec, usec);
-    out.push(bmp(0, cat(perPeer(p, sec, usec, p.asn4), msg)));
+    yieldQueue.push(bmp(0, cat(perPeer(p, sec, usec, p.asn4), msg)));
     stats.routeMonitoring++;
   };
-  // Pass 2: the RIB, then the updates in time order.
-  for (const { rec, bytes } of rib) {
+  const messages = function* (): Generator<Uint8Array> {
+    const sysName = enc.encode(opts.sysName ?? "mrt");
+    yieldQueue.push(bmp(
+      4,
+      cat(
+        u16(1),
+        u16(enc.encode("bmpmon MRT replay").length),
+        enc.encode("bmpmon MRT replay"),
+        u16(2),
+        u16(sysName.length),
+        sysName,
+      ),
+    ));
+    const queued = function* (): Generator<Uint8Array> {
+      yield* yieldQueue;
+      yieldQueue.length = 0;
+    };
+    yield* queued();
+    // Pass 2: the RIB records of each file in file order (read again: an entry needs the
+    // PEER_INDEX_TABLE before it), then the updates in time order.
+    for (const bytes of files) {
+      for (const item of readMrt(bytes)) {
+        if (item.record) ribRecord(item.record, bytes);
+        yield* queued();
+      }
+    }
+    timed.sort((a, b) => a.sec - b.sec || a.usec - b.usec || a.seq - b.seq);
+    for (const { sec, usec, file, start, end } of timed) {
+      const bytes = files[file].subarray(start, end);
+      const item = readMrt(bytes).next().value;
+      if (item?.record) timedRecord(item.record, bytes, sec, usec);
+      yield* queued();
+    }
+  };
+  const ribRecord = (rec: MrtRecord, bytes: Uint8Array) => {
     const b = rec.body;
     const t = rec.header.timestamp;
     if (b.kind === "table_dump") {
       const p = peers.get(b.peerAddress)!;
       if (p.asn4) {
         stats.skipped++;
-        continue;
+        return;
       }
       const nlri = prefixNlri(b.prefix, b.afi);
       const end = b.attrOffset + b.attrLength;
@@ -203,15 +269,11 @@ export function mrtToBmp(files: Uint8Array[]): { stream: Uint8Array; stats: MrtR
     } else if (b.kind === "rib") {
       if (b.nlri.rd !== undefined || b.nlri.labels !== undefined) {
         stats.skipped += b.entries.length;
-        continue;
+        return;
       }
       for (const e of b.entries) {
-        if (!e.peer) {
-          stats.skipped++;
-          continue;
-        }
-        const p = peers.get(e.peer.address)!;
-        if (!p.asn4) {
+        const p = e.peer && peers.get(e.peer.address);
+        if (!p || !p.asn4) {
           stats.skipped++;
           continue;
         }
@@ -229,9 +291,8 @@ export function mrtToBmp(files: Uint8Array[]): { stream: Uint8Array; stats: MrtR
         monitor(p, t, 0, msg);
       }
     }
-  }
-  timed.sort((a, b) => a.sec - b.sec || a.usec - b.usec || a.seq - b.seq);
-  for (const { sec, usec, bytes, rec } of timed) {
+  };
+  const timedRecord = (rec: MrtRecord, bytes: Uint8Array, sec: number, usec: number) => {
     const b = rec.body;
     if (b.kind === "state_change") {
       const p = peers.get(b.peerAddress)!;
@@ -239,19 +300,19 @@ export function mrtToBmp(files: Uint8Array[]): { stream: Uint8Array; stats: MrtR
         p.up = false;
         stats.peerDowns++;
         // Reason 4: the remote system closed the session without a NOTIFICATION.
-        out.push(bmp(2, cat(perPeer(p, sec, usec, p.asn4), new Uint8Array([4]))));
+        yieldQueue.push(bmp(2, cat(perPeer(p, sec, usec, p.asn4), new Uint8Array([4]))));
       }
-      continue;
+      return;
     }
-    if (b.kind !== "message" || !("update" in b.message)) continue;
+    if (b.kind !== "message" || !("update" in b.message)) return;
     const p = peers.get(b.peerAddress)!;
     if (p.asn4 !== b.asn4) {
       stats.skipped++;
-      continue;
+      return;
     }
     monitor(p, sec, usec, bytes.subarray(b.messageOffset, b.messageOffset + b.messageLength));
-  }
-  return { stream: out.bytes(), stats };
+  };
+  return { stats, messages: messages() };
 }
 
 /** One UPDATE for a RIB entry: IPv4 unicast in the NLRI field, other families in an

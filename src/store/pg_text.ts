@@ -12,6 +12,8 @@
  * @module
  */
 
+import type { BmpMessage } from "../bmp/message.ts";
+
 /** Characters that force quoting of an array element (besides an empty or NULL element). */
 const ARRAY_SPECIAL = /[{}",\\\s]/;
 
@@ -132,4 +134,14 @@ export function withoutNul<T>(v: T): T {
     if (y !== x) (out ??= { ...v } as Record<string, unknown>)[k] = y;
   }
   return (out ?? v) as T;
+}
+
+/**
+ * A BMP message as the store takes it: PostgreSQL text and `jsonb` cannot hold U+0000, so
+ * its strings go in with U+FFFD instead (the mapping COPY uses). Route Monitoring carries
+ * strings only in its BMPv4 TLVs, so its routes are not walked.
+ */
+export function storable(m: BmpMessage): BmpMessage {
+  if (m.kind !== "route_monitoring") return withoutNul(m);
+  return m.tlvs ? { ...m, tlvs: withoutNul(m.tlvs) } : m;
 }

@@ -19,90 +19,34 @@ import { assertEquals } from "../_assert.ts";
 import { fixture, HAS_SHARED, shared } from "../_data.ts";
 import { dbTest, serve, until } from "../e2e/_serve.ts";
 import { bgpdumpM, HAS_BGPDUMP, textLines } from "./_bgpdump.ts";
+import { impliedRib, ribDiff, storedRib } from "./_rib.ts";
+import { importInto } from "../cli/_import.ts";
+import { withDatabase } from "../store/_db.ts";
 
-/** An address in one spelling: IPv6 as 8 full groups (bgpdump and PostgreSQL differ). */
-function canon(addr: string): string {
-  if (!addr.includes(":")) return addr;
-  let a = addr;
-  if (a.includes(".")) {
-    const i = a.lastIndexOf(":");
-    const o = a.slice(i + 1).split(".").map(Number);
-    a = `${a.slice(0, i)}:${((o[0] << 8) | o[1]).toString(16)}:${
-      ((o[2] << 8) | o[3]).toString(16)
-    }`;
-  }
-  const [h, t] = a.split("::");
-  const head = h ? h.split(":") : [];
-  const tail = t === undefined ? [] : t ? t.split(":") : [];
-  const groups = t === undefined
-    ? head
-    : [...head, ...Array(8 - head.length - tail.length).fill("0"), ...tail];
-  return groups.map((g) => parseInt(g, 16).toString(16)).join(":");
-}
-
-const canonPrefix = (p: string) => {
-  const [a, l] = p.split("/");
-  return `${canon(a)}/${l}`;
-};
-
-/** `peer|prefix|path id` → AS path, from bgpdump -m lines. */
-function impliedRib(lines: string[]): Map<string, string> {
-  const rib = new Map<string, string>();
-  for (const l of lines) {
-    const f = l.split("|");
-    const peer = canon(f[3]);
-    if (f[2] === "STATE") {
-      if (f[5] === "6" && f[6] !== "6") {
-        for (const k of [...rib.keys()]) if (k.startsWith(`${peer}|`)) rib.delete(k);
-      }
-      continue;
-    }
-    const ap = f[0].endsWith("_AP") ? 1 : 0;
-    const key = `${peer}|${canonPrefix(f[5])}|${ap ? f[6] : 0}`;
-    if (f[2] === "W") rib.delete(key);
-    else rib.set(key, f[6 + ap]);
-  }
-  return rib;
-}
-
-async function check(path: string, lines: string[]) {
+/** Replays `path` into a new `serve`; returns its RIB, checked against `lines`. */
+async function check(path: string, lines: string[]): Promise<Map<string, string>> {
   const want = impliedRib(lines);
   const { stream } = mrtToBmp([await decompress(await Deno.readFile(path), path)]);
   const s = await serve();
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
   try {
     for (let off = 0; off < stream.length;) off += await conn.write(stream.subarray(off));
-    const current = async () =>
-      await s.sql`SELECT host(p.address) AS peer, r.prefix::text AS prefix, r.path_id,
-                         a.as_path_text
-                  FROM rib r JOIN peers p ON p.id = r.peer_id
-                  LEFT JOIN path_attrs a ON a.id = r.attr_id
-                  WHERE NOT r.withdrawn`;
-    let rows: Awaited<ReturnType<typeof current>> = [] as never;
+    let got = new Map<string, string>();
     // Settled: the expected size reached and the same count twice in a row.
     let last = -1;
     await until(
       async () => {
-        rows = await current();
-        const done = rows.length >= want.size && rows.length === last;
-        last = rows.length;
+        got = await storedRib(s.sql);
+        const done = got.size >= want.size && got.size === last;
+        last = got.size;
         return done;
       },
       60_000,
       `${want.size} current routes`,
     );
-    const got = new Map<string, string>();
-    for (const r of rows) {
-      got.set(`${canon(r.peer)}|${canonPrefix(r.prefix)}|${r.path_id}`, r.as_path_text ?? "");
-    }
-    const missing = [...want.keys()].filter((k) => !got.has(k));
-    const extra = [...got.keys()].filter((k) => !want.has(k));
-    const otherPath = [...want].filter(([k, v]) => got.has(k) && got.get(k) !== v);
-    assertEquals(
-      { missing: missing.slice(0, 5), extra: extra.slice(0, 5), otherPath: otherPath.slice(0, 5) },
-      { missing: [], extra: [], otherPath: [] },
-    );
+    assertEquals(ribDiff(got, want), { missing: [], extra: [], otherPath: [] });
     assertEquals(got.size, want.size);
+    return got;
   } catch (e) {
     throw new Error(`${(e as Error).message}\nserve log:\n${s.log.slice(-15).join("\n")}`, {
       cause: e,
@@ -113,11 +57,21 @@ async function check(path: string, lines: string[]) {
   }
 }
 
+/** `bmpmon import` of `path` into a database of its own leaves the RIB `served`. */
+async function sameAsImport(path: string, served: Map<string, string>) {
+  const imported = await withDatabase(async (sql) => {
+    await importInto(sql, [path], { router: "same" });
+    return await storedRib(sql);
+  });
+  assertEquals(ribDiff(imported, served), { missing: [], extra: [], otherPath: [] });
+  assertEquals(imported.size, served.size);
+}
+
 dbTest(
-  "replay of an MRT RIB (Quagga TABLE_DUMP_V2, bundled) leaves serve with the RIB bgpdump implies",
+  "replay of an MRT RIB (Quagga TABLE_DUMP_V2, bundled) leaves serve with the RIB bgpdump implies, as import does",
   async () => {
     const path = fixture("mrt/mrtparse/quagga_rib");
-    await check(path, await bgpdumpM(path));
+    await sameAsImport(path, await check(path, await bgpdumpM(path)));
   },
   { ignore: HAS_BGPDUMP ? undefined : "/usr/bin/bgpdump absent" },
 );
@@ -130,10 +84,11 @@ for (
   ]
 ) {
   dbTest(
-    `replay of ${name} leaves serve with the RIB bgpdump's golden output implies`,
+    `replay of ${name} leaves serve with the RIB bgpdump's golden output implies, as import does`,
     async () => {
       const golden = await textLines(shared(`mrt/bgpdump/test_expect/${name}.bgp.gz`));
-      await check(shared(`mrt/bgpdump/test_data/${name}`), golden);
+      const path = shared(`mrt/bgpdump/test_data/${name}`);
+      await sameAsImport(path, await check(path, golden));
     },
     { ignore: HAS_SHARED ? undefined : "../shared/data not present" },
   );

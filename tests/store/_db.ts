@@ -18,26 +18,29 @@ export function dbTest(name: string, fn: (sql: Sql) => Promise<void>): void {
     Deno.test({ name: `${name} (ignored: no DATABASE_URL)`, ignore: true, fn: () => {} });
     return;
   }
-  const url = DATABASE_URL;
   Deno.test({
     name,
     sanitizeResources: false,
     sanitizeOps: false,
-    fn: async () => {
-      const admin = postgres(url, { onnotice: () => {}, max: 1 });
-      const db = `bmpmon_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
-      await admin.unsafe(`CREATE DATABASE ${db}`);
-      const u = new URL(url);
-      u.pathname = `/${db}`;
-      const sql = postgres(u.href, { onnotice: () => {}, max: 4 });
-      try {
-        await fn(sql);
-      } finally {
-        // A test that failed with a writer open must not wait for its reserved connections.
-        await sql.end({ timeout: 5 });
-        await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-        await admin.end();
-      }
-    },
+    fn: () => withDatabase(fn),
   });
+}
+
+/** Runs `fn` on a new database of DATABASE_URL's server, dropped after. */
+export async function withDatabase<T>(fn: (sql: Sql) => Promise<T>): Promise<T> {
+  const url = DATABASE_URL!;
+  const admin = postgres(url, { onnotice: () => {}, max: 1 });
+  const db = `bmpmon_test_${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  await admin.unsafe(`CREATE DATABASE ${db}`);
+  const u = new URL(url);
+  u.pathname = `/${db}`;
+  const sql = postgres(u.href, { onnotice: () => {}, max: 4 });
+  try {
+    return await fn(sql);
+  } finally {
+    // A test that failed with a writer open must not wait for its reserved connections.
+    await sql.end({ timeout: 5 });
+    await admin.unsafe(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin.end();
+  }
 }
