@@ -3,6 +3,7 @@
  *
  * ```text
  * bmpmon serve [--env-file F]         run the collector
+ * bmpmon consume [--env-file F]       store what edge collectors publish on the bus
  * bmpmon migrate [--env-file F]       apply the database migrations
  * bmpmon replay FILE... --to HOST:PORT [--rate N | --speed X] [--connections N]
  * bmpmon decode FILE... [--format jsonl|bgpdump] [--summary [--json]] [--port N]
@@ -17,6 +18,7 @@
 
 import { parseArgs, UsageError } from "./src/cli/args.ts";
 import { CONTROL_USAGE, runControl } from "./src/cli/control.ts";
+import { runConsume } from "./src/cli/consume.ts";
 import { runDecode } from "./src/cli/decode.ts";
 import { runExport } from "./src/cli/export_command.ts";
 import { ImportError } from "./src/cli/import.ts";
@@ -30,6 +32,8 @@ import { assertPermitted } from "./src/permissions.ts";
 const USAGE = `Usage:
   bmpmon serve [--env-file FILE]
       Run the collector (configuration: environment variables and FILE, see README).
+  bmpmon consume [--env-file FILE]
+      Store what edge collectors (STORE=none) publish to BUS_URL, from where it left off.
   bmpmon migrate [--env-file FILE]
       Apply the database migrations and exit.
   bmpmon replay FILE... --to HOST:PORT [--rate MSGS_PER_S | --speed X] [--connections N] [--hold S]
@@ -142,6 +146,8 @@ export async function main(argv: string[]): Promise<number> {
         return await replayCommand(rest);
       case "serve":
         return await runServe(await configFor(rest));
+      case "consume":
+        return await runConsume(await configFor(rest));
       case "migrate":
         return await runMigrate(await configFor(rest));
       case "export":

@@ -2,6 +2,8 @@
 # Installs a compiled bmpmon under systemd:
 #   BINARY                 -> /usr/local/bin/bmpmon
 #   deploy/bmpmon.service  -> /etc/systemd/system/bmpmon.service
+#   deploy/bmpmon-consume.service -> /etc/systemd/system/bmpmon-consume.service (the store
+#                             behind the bus; enable one of the two)
 #   deploy/bmpmon.sysusers -> /etc/sysusers.d/bmpmon.conf (the bmpmon system user)
 #   ENV_FILE               -> /etc/bmpmon/bmpmon.env, only if that file does not exist yet
 # then creates the user and reloads systemd. It neither enables nor restarts the service.
@@ -37,7 +39,8 @@ while [ $# -gt 0 ]; do
 done
 root=${DESTDIR:-}
 
-for f in "$binary" "$env_file" "$here/bmpmon.service" "$here/bmpmon.sysusers"; do
+for f in "$binary" "$env_file" "$here/bmpmon.service" "$here/bmpmon-consume.service" \
+  "$here/bmpmon.sysusers"; do
   [ -f "$f" ] || { echo "install.sh: $f: no such file" >&2; exit 1; }
 done
 
@@ -48,6 +51,8 @@ run() {
 
 run install -D -m 0755 "$binary" "$root/usr/local/bin/bmpmon"
 run install -D -m 0644 "$here/bmpmon.service" "$root/etc/systemd/system/bmpmon.service"
+run install -D -m 0644 "$here/bmpmon-consume.service" \
+  "$root/etc/systemd/system/bmpmon-consume.service"
 run install -D -m 0644 "$here/bmpmon.sysusers" "$root/etc/sysusers.d/bmpmon.conf"
 if [ -e "$root/etc/bmpmon/bmpmon.env" ]; then
   echo "  keeping $root/etc/bmpmon/bmpmon.env"
@@ -60,4 +65,4 @@ if [ -z "$root" ]; then
   run systemctl daemon-reload
 fi
 echo "next: edit /etc/bmpmon/bmpmon.env, then: systemctl enable --now bmpmon" \
-  "(upgrade: systemctl restart bmpmon)"
+  "(or bmpmon-consume behind a bus; upgrade: systemctl restart bmpmon)"

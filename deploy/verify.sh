@@ -1,5 +1,5 @@
 #!/bin/sh
-# Checks deploy/bmpmon.service as install.sh installs it: installs into a temporary root
+# Checks deploy/bmpmon.service and bmpmon-consume.service as install.sh installs them: installs into a temporary root
 # (with the host's own systemd units, for the default dependencies such as sysinit.target)
 # and runs `systemd-analyze verify --root` there, which also checks that ExecStart's binary
 # exists and is executable at /usr/local/bin/bmpmon inside that root. Any message fails:
@@ -26,12 +26,14 @@ fi
 mkdir -p "$tmp/root/usr/lib/systemd"
 cp -R "$units" "$tmp/root/usr/lib/systemd/system"
 DESTDIR=$tmp/root sh "$here/install.sh" "$binary" >/dev/null
-out=$(systemd-analyze verify --root="$tmp/root" /etc/systemd/system/bmpmon.service 2>&1) || {
-  printf '%s\n' "$out" >&2
-  exit 1
-}
-if [ -n "$out" ]; then
-  printf '%s\n' "$out" >&2
-  exit 1
-fi
-echo "bmpmon.service: verified"
+for unit in bmpmon.service bmpmon-consume.service; do
+  out=$(systemd-analyze verify --root="$tmp/root" "/etc/systemd/system/$unit" 2>&1) || {
+    printf '%s\n' "$out" >&2
+    exit 1
+  }
+  if [ -n "$out" ]; then
+    printf '%s\n' "$out" >&2
+    exit 1
+  fi
+  echo "$unit: verified"
+done

@@ -83,6 +83,7 @@ export const ENV_VARS = [
   "BUS_MAX_AGE",
   "BUS_MAX_BYTES",
   "BUS_COLLECTOR_ID",
+  "STORE",
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -218,6 +219,10 @@ const schema = z.object({
     /^[A-Za-z0-9_.:-]{1,128}$/,
     "must be 1 to 128 letters, digits, '_', '.', ':' or '-'",
   ).optional(),
+  // `none`: an edge collector (README "Several sites"): spool and bus only, no database.
+  STORE: z.enum(["database", "none"], { message: "must be 'database' or 'none'" }).default(
+    "database",
+  ),
 });
 
 /**
@@ -338,6 +343,12 @@ export function loadConfig(env: Record<string, string | undefined>, envFileText?
     throw new ConfigError(
       `BUS_MAX_AGE=${JSON.stringify(env.BUS_MAX_AGE ?? fromFile.BUS_MAX_AGE)}: ` +
         "must be at least 10m (the stream's duplicate window) or 0 (no limit)",
+    );
+  }
+  if (d.STORE === "none" && !d.BUS_URL) {
+    throw new ConfigError(
+      "STORE=none: set BUS_URL too (an edge collector keeps nothing itself: its messages go " +
+        "to the bus)",
     );
   }
   if (d.BUS_PASSWORD !== undefined && !d.BUS_USER) {

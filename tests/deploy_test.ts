@@ -51,6 +51,11 @@ Deno.test("install.sh installs into DESTDIR, keeps an existing env file, and --d
     const files: [string, string, string][] = [
       ["usr/local/bin/bmpmon", "755", binary],
       ["etc/systemd/system/bmpmon.service", "644", join(DEPLOY, "bmpmon.service")],
+      [
+        "etc/systemd/system/bmpmon-consume.service",
+        "644",
+        join(DEPLOY, "bmpmon-consume.service"),
+      ],
       ["etc/sysusers.d/bmpmon.conf", "644", join(DEPLOY, "bmpmon.sysusers")],
       ["etc/bmpmon/bmpmon.env", "600", join(DEPLOY, "bmpmon.env")],
     ];
@@ -132,11 +137,25 @@ Deno.test("bmpmon.service sandboxes the service and leaves V8 its writable+execu
   assert(!lines.some((l) => l.startsWith("MemoryDenyWriteExecute=")), "V8 needs W+X memory");
 });
 
+Deno.test("bmpmon-consume.service is the same sandbox running consume with its own state", async () => {
+  const lines = (await Deno.readTextFile(join(DEPLOY, "bmpmon-consume.service"))).split("\n");
+  const own: Record<string, string> = {
+    "StateDirectory=bmpmon": "StateDirectory=bmpmon-consume",
+    "LimitNOFILE=65536": "LimitNOFILE=4096",
+    "ExecStart=/usr/local/bin/bmpmon serve": "ExecStart=/usr/local/bin/bmpmon consume",
+  };
+  for (const s of UNIT_SETTINGS) assert(lines.includes(own[s] ?? s), own[s] ?? s);
+  assert(!lines.some((l) => l.startsWith("MemoryDenyWriteExecute=")), "V8 needs W+X memory");
+});
+
 if (has("systemd-analyze")) {
   Deno.test("systemd-analyze verify accepts bmpmon.service as install.sh installs it", async () => {
     const ok = await run("sh", [join(DEPLOY, "verify.sh")]);
     assertEquals([ok.code, ok.stderr], [0, ""]);
-    assertEquals(ok.stdout.trim(), "bmpmon.service: verified");
+    assertEquals(
+      ok.stdout.trim(),
+      "bmpmon.service: verified\nbmpmon-consume.service: verified",
+    );
   });
   Deno.test("systemd-analyze verify --root checks ExecStart's binary inside the root", async () => {
     // What verify.sh does, less the binary: the check is about the installed tree.

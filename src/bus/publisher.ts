@@ -1,6 +1,7 @@
 /**
  * Publishes the spool to JetStream: every BMP Message record, in arrival order, to
- * `bmp.raw.<router>` (src/bus/subject.ts), with many publishes in flight.
+ * `bmp.raw.<router>` (src/bus/subject.ts), with many publishes in flight, and after a
+ * connection's last message an empty one that ends it (`Bmp-Connection-End`).
  *
  * The publisher is one more reader at the end of the spool, beside the store's drainer:
  * it has its own cursor, so while the bus is down the spool holds the messages and the
@@ -24,7 +25,13 @@ import { RecordType, type SpoolCursor, type SpoolLog, type SpoolRecord } from ".
 import { oneLine } from "./errors.ts";
 import { type BusMark, markPath, readMark, writeMark } from "./mark.ts";
 import type { BusPublisherOptions, BusStatus, Conn, Entry } from "./publisher_types.ts";
-import { initiationSysName, messageHeaders, rawSubject, routerToken } from "./subject.ts";
+import {
+  BusHeader,
+  initiationSysName,
+  messageHeaders,
+  rawSubject,
+  routerToken,
+} from "./subject.ts";
 
 export type { BusPublisherOptions, BusStatus } from "./publisher_types.ts";
 
@@ -264,11 +271,18 @@ export class BusPublisher {
         this.#conns.set(r.conn, { address, port, token: routerToken(address) });
         break;
       }
-      case RecordType.ConnDown:
+      case RecordType.ConnDown: {
+        const c = this.#conns.get(r.conn);
         this.#conns.delete(r.conn);
-        if (!replay) return this.#push({ seq: r.seq, state: "done", closes: r.conn });
-        this.#sysNames.delete(r.conn);
-        return;
+        if (replay || !c) {
+          if (!replay) this.#push({ seq: r.seq, state: "done", closes: r.conn });
+          else this.#sysNames.delete(r.conn);
+          return;
+        }
+        // The connection's end goes on its subject, after its messages: a consumer that
+        // stores them (`bmpmon consume`) closes its peers as `serve` does.
+        return this.#publish(r, c, new Uint8Array(0), decoder.decode(r.body) || "closed");
+      }
       case RecordType.Message: {
         const sysName = r.body[5] === INITIATION ? initiationSysName(r.body) : undefined;
         if (sysName !== undefined) this.#sysNames.set(r.conn, sysName);
@@ -281,24 +295,32 @@ export class BusPublisher {
           });
           break;
         }
-        const routerSeq = (this.#counters.get(c.token) ?? 0) + 1;
-        this.#counters.set(c.token, routerSeq);
-        const h = messageHeaders(c, this.#sysNames.get(r.conn), r, this.#id, routerSeq);
-        const e: Entry = {
-          seq: r.seq,
-          state: "inflight",
-          subject: rawSubject(c.address),
-          body: r.body,
-          hdrs: h,
-          token: c.token,
-          routerSeq,
-        };
-        this.#push(e);
-        this.#send(e);
-        return;
+        return this.#publish(r, c, r.body);
       }
     }
     if (!replay) this.#push({ seq: r.seq, state: "done" });
+  }
+
+  /** Publishes `body` on the connection's subject: a message, or its end (`end`). */
+  #publish(r: SpoolRecord, c: Conn, body: Uint8Array, end?: string): void {
+    const routerSeq = (this.#counters.get(c.token) ?? 0) + 1;
+    this.#counters.set(c.token, routerSeq);
+    const hdrs = messageHeaders(c, this.#sysNames.get(r.conn), r, this.#id, routerSeq);
+    if (end !== undefined) hdrs.set(BusHeader.ConnectionEnd, end);
+    const closes = end === undefined ? undefined : r.conn;
+    const subject = rawSubject(c.address);
+    const e: Entry = {
+      seq: r.seq,
+      state: "inflight",
+      subject,
+      body,
+      hdrs,
+      token: c.token,
+      routerSeq,
+      closes,
+    };
+    this.#push(e);
+    this.#send(e);
   }
 
   #push(e: Entry): void {

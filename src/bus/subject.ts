@@ -36,6 +36,11 @@ export const BusHeader = {
   RouterSeq: "Bmp-Router-Seq",
   /** The connection (its spool number): a router's reconnect gets a new one. */
   Connection: "Bmp-Connection",
+  /**
+   * On the message that ends a connection (empty body, after all of its messages): why it
+   * ended, as the collector logged it. A consumer closes the connection's peers on it.
+   */
+  ConnectionEnd: "Bmp-Connection-End",
 } as const;
 
 /**

@@ -14,7 +14,7 @@ import { StoreWriter } from "../store/writer.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import { type ImportFile, importMrt } from "./import.ts";
 import { Progress, StepProgress } from "./progress.ts";
-import { openDatabase } from "./serve.ts";
+import { openDatabase } from "./serve_store.ts";
 
 /** Record errors printed one by one; later ones are only counted. */
 const SHOWN_ERRORS = 10;

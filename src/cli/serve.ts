@@ -1,13 +1,13 @@
 /**
  * `bmpmon serve`: the collector. Listens for routers, decodes inline and writes into
- * PostgreSQL/TimescaleDB, or without DATABASE_URL into the embedded store under DATA_DIR;
+ * PostgreSQL/TimescaleDB, or without DATABASE_URL into the embedded store under DATA_DIR, or
+ * with STORE=none only into the spool for the bus (an edge collector);
  * logs JSON Lines; SIGTERM/SIGINT stop accepting, flush the
  * batches, close the database and exit 0.
  *
  * @module
  */
 
-import postgres from "postgres";
 import { registerBusMetrics } from "../bus/bus_metrics.ts";
 import { type Bus, openBus } from "../bus/connect.ts";
 import { BusPublisher } from "../bus/publisher.ts";
@@ -15,62 +15,17 @@ import { PeerStatsSink } from "../collector/peer_stats.ts";
 import { Allowlist } from "../collector/limits.ts";
 import { Collector } from "../collector/server.ts";
 import { StepProgress } from "./progress.ts";
-import { StoreSink } from "../collector/store_sink.ts";
-import { type Config, loopbackAddress } from "../config.ts";
+import { openDatabase, openServeStore } from "./serve_store.ts";
+import type { Config } from "../config.ts";
 import { startControlPlane } from "../control/plane.ts";
-import { postgresReadQuery } from "../control/query.ts";
 import { RouterTap } from "../control/tap.ts";
 import { logger, setupLogging } from "../log.ts";
 import { CollectorMetrics } from "../metrics/collector_metrics.ts";
 import { registerRpkiMetrics } from "../rpki/rpki_metrics.ts";
 import { RovMetrics } from "../rpki/rov_metrics.ts";
 import { RpkiService } from "../rpki/rpki_service.ts";
-import { startAnalyzer } from "../store/analyze.ts";
-import { startCheckpointer } from "../store/embedded/checkpoint.ts";
-import { openEmbedded } from "../store/embedded/mod.ts";
-import { migrate } from "../store/migrate.ts";
-import { startRetentionJob } from "../store/retention.ts";
-import { ensurePartitions } from "../store/partitions.ts";
-import { within } from "../store/retry.ts";
-import { StoreWriter } from "../store/writer.ts";
 import { SpoolLog } from "../spool/log.ts";
 import { SpoolSink } from "../spool/sink.ts";
-
-/**
- * Opens the store (PostgreSQL at DATABASE_URL, else the embedded store under DATA_DIR)
- * with a pool for `lanes` writer lanes, and applies the migrations.
- */
-export async function openDatabase(config: Config, progress?: StepProgress) {
-  const embedded = config.DATABASE_URL ? undefined : await openEmbedded({
-    dataDir: config.dataDir,
-    pgListen: config.PG_LISTEN ? loopbackAddress(config.PG_LISTEN) : undefined,
-  });
-  const pool = (max: number) => {
-    const options = { max, onnotice: () => {} };
-    return embedded
-      ? postgres({ ...embedded.connection, ...options })
-      : postgres(config.DATABASE_URL!, options);
-  };
-  const sql = pool(4);
-  try {
-    const result = await migrate(sql, {
-      retention: config.RETENTION,
-      compressAfter: config.COMPRESS_AFTER,
-      onApply: (name, i, n) => progress?.step(name, i, n),
-    });
-    progress?.done(`${result.applied.length} files applied`);
-    // Partitions ahead before the first COPY (`migrate` too); the retention job keeps them.
-    if (!result.timescaledb) await ensurePartitions(sql);
-    /** A one-connection pool for each store lane. */
-    const connect = () => pool(1);
-    return { sql, result, embedded, connect };
-  } catch (e) {
-    progress?.done("failed");
-    await sql.end({ timeout: 5 });
-    await embedded?.close();
-    throw e;
-  }
-}
 
 /** How long shutdown waits for the store before leaving the rest in the spool. */
 const SHUTDOWN_WAIT_MS = 15_000;
@@ -123,46 +78,8 @@ export async function runServe(config: Config): Promise<number> {
       collector: collectorId(config),
     });
   }
-  // On a terminal, a line shows the migration file applying (nothing when stderr is not).
-  const { sql, result, embedded, connect } = await openDatabase(
-    config,
-    new StepProgress("migrate"),
-  );
-  log.info("database ready", { applied: result.applied, timescaledb: result.timescaledb });
-  if (embedded) {
-    log.info("embedded store at {pgdata}", {
-      pgdata: embedded.pgdata,
-      socket: embedded.socketPath,
-      pgListen: embedded.pgListen,
-    });
-  } else if (config.PG_LISTEN) log.warn("PG_LISTEN is ignored: DATABASE_URL is set");
-  // PGlite has no checkpointer of its own: without this pg_wal grows until close.
-  const checkpointer = embedded && startCheckpointer(sql, {
-    onCheckpoint: (wal, ms) =>
-      log.info("embedded store checkpoint", { wal_mb: Math.round(wal / 1048576), ms }),
-    onError: (e) => log.warn("embedded store checkpoint failed: {error}", { error: String(e) }),
-  });
-  // Statistics of rib as a table comes in: autovacuum is a minute late (PGlite has none).
-  const analyzer = startAnalyzer(sql, {
-    onAnalyze: (bytes, ms) =>
-      log.debug("rib analyzed", { rib_mb: Math.round(bytes / 1048576), ms: Math.round(ms) }),
-    onError: (e) => log.warn("ANALYZE of rib failed: {error}", { error: String(e) }),
-  });
-  // TimescaleDB ages rows out by its own policy; a plain PostgreSQL needs this job (it also
-  // creates the partitions ahead).
-  const retention = result.timescaledb ? undefined : startRetentionJob(sql, {
-    retention: config.RETENTION,
-    onRun: (deleted, { dropped, created }) =>
-      log.info("retention applied", { retention: config.RETENTION, deleted, dropped, created }),
-    onError: (e) => log.error("retention failed: {error}", { error: String(e) }),
-  });
-  const writer = await StoreWriter.open(sql, {
-    connect,
-    batchRows: config.BATCH_MAX_ROUTES,
-    flushMs: config.BATCH_MAX_MS,
-    onError: (e) => log.error("store write failed: {error}", { error: String(e) }),
-  });
-  const store = new StoreSink(writer);
+  const db = await openServeStore(config, new StepProgress("migrate"));
+  const { sql } = db;
   const spoolLog = logger("spool");
   const spoolFile = SpoolLog.open(`${config.dataDir}/spool`, {
     fsync: config.SPOOL_FSYNC,
@@ -176,7 +93,7 @@ export async function runServe(config: Config): Promise<number> {
     dataDir: config.dataDir,
     log: (level, message, fields) => logTo(busLog, level, message, fields),
   });
-  const spool = new SpoolSink(spoolFile, store, writer, {
+  const spool = new SpoolSink(spoolFile, db.target, db.marks, {
     maxBytes: config.SPOOL_MAX_BYTES,
     log: (level, message, fields) => logTo(spoolLog, level, message, fields),
     pending: publisher && (() => publisher.lowestPending()),
@@ -192,21 +109,25 @@ export async function runServe(config: Config): Promise<number> {
   const rpkiLog = logger("rpki");
   // Whole-RIB validation runs (rpki_changes, bmpmon_rpki_routes) only with a source: without
   // one every route is unknown, and a run costs seconds of database time per million routes.
-  const rov = config.RPKI_RTR?.length || config.RPKI_VRP_FILE
+  const rov = sql && (config.RPKI_RTR?.length || config.RPKI_VRP_FILE)
     ? new RovMetrics(metrics.registry, (q) => sql.unsafe(q), {
       onError: (e) => rpkiLog.error("RPKI validation run failed: {error}", { error: String(e) }),
     })
     : undefined;
-  const rpki = RpkiService.start(sql, {
+  // An edge collector (STORE=none) has no tables to keep VRPs in: its consumers validate.
+  if (!sql && (config.RPKI_RTR?.length || config.RPKI_VRP_FILE)) {
+    rpkiLog.warn("RPKI_RTR and RPKI_VRP_FILE are ignored: STORE=none", {});
+  }
+  const rpki = sql && RpkiService.start(sql, {
     rtr: config.RPKI_RTR,
     vrpFile: config.RPKI_VRP_FILE,
     log: (level, message, fields) => logTo(rpkiLog, level, message, fields),
     onStored: () => rov?.soon(),
   });
-  registerRpkiMetrics(metrics.registry, () => rpki.sources());
+  if (rpki) registerRpkiMetrics(metrics.registry, () => rpki.sources());
   if (publisher) registerBusMetrics(metrics.registry, () => publisher.status());
   // The first run after the VRP file is in (RTR sets arrive later, through onStored).
-  if (rov) void rpki.ready.then(() => rov.start());
+  if (rov) void rpki?.ready.then(() => rov.start());
   const stats = new PeerStatsSink(metrics.sink(tap));
   const collector = new Collector({
     hostname: config.BMP_LISTEN_HOST,
@@ -238,9 +159,9 @@ export async function runServe(config: Config): Promise<number> {
     tap,
     metrics,
     store: {
-      kind: embedded ? "embedded" : "postgresql",
-      query: postgresReadQuery(sql),
-      writer,
+      kind: db.kind,
+      query: db.query,
+      writer: db.writer,
       flush: async () => {
         if (!await spool.settle(SHUTDOWN_WAIT_MS)) {
           // Down, or only behind (a full table still going in): `show summary` tells which.
@@ -249,16 +170,16 @@ export async function runServe(config: Config): Promise<number> {
               `${spool.status().backlog} records wait (the store is down or behind)`,
           );
         }
-        await writer.flush();
+        await db.flush();
       },
-      routerId: (id) => store.routerId(id),
+      routerId: (id) => db.routerId(id),
     },
     spoolDepth: () => spool.status().backlog,
     spoolStatus: () => spool.status(),
     busStatus: publisher && (() => publisher.status()),
   });
   let storeFailed = false;
-  embedded?.failed.then((error) => {
+  db.failed?.then((error) => {
     log.error("embedded store failed: {error}", { error });
     storeFailed = true;
     resolve("embedded store failure");
@@ -277,16 +198,15 @@ export async function runServe(config: Config): Promise<number> {
   log.info("stopping on {signal}", { signal });
   clearInterval(timer);
   await control.stop();
-  await rpki.stop();
+  await rpki?.stop();
   await rov?.stop();
-  await retention?.stop();
   let code = 0;
   let applied = false;
   try {
     await collector.stop();
     // Without a database, what is not committed stays in the spool for the next start.
     applied = await spool.settle(SHUTDOWN_WAIT_MS) &&
-      await within(writer.close().then(() => true), SHUTDOWN_WAIT_MS, false);
+      await db.close(SHUTDOWN_WAIT_MS);
     if (!applied) {
       log.warn("store not reachable: the spool keeps the rest for the next start", {
         spool: spool.status(),
@@ -302,11 +222,8 @@ export async function runServe(config: Config): Promise<number> {
     });
   }
   spool.close(applied);
-  await analyzer.stop();
-  await checkpointer?.stop();
-  await sql.end({ timeout: 5 });
   try {
-    await embedded?.close();
+    await db.end();
   } catch (e) {
     log.error("embedded store close failed: {error}", { error: String(e) });
     code = 1;
@@ -314,8 +231,8 @@ export async function runServe(config: Config): Promise<number> {
   if (storeFailed) code = 1;
   for (const [s, h] of signals) Deno.removeSignalListener(s, h);
   log.info("stopped", {
-    routes: writer.stats.routes,
-    batches: writer.stats.batches,
+    routes: db.writer.stats.routes,
+    batches: db.writer.stats.batches,
     limits: collector.limits,
     exit: code,
   });

@@ -15,8 +15,21 @@ import type { StoreWriter } from "../store/writer.ts";
 import type { DecodeError } from "../wire/errors.ts";
 import type { MessageSink, RouterConnection } from "./server.ts";
 
+/** What the spool feeds: a {@linkcode StoreSink}, or an edge collector's `NoStore`. */
+export interface StoreTarget {
+  routerUp(router: RouterConnection): Promise<void>;
+  write(
+    router: RouterConnection,
+    m: BmpMessage,
+    raw: Uint8Array,
+    seq?: number,
+  ): void | Promise<void>;
+  decodeError(router: RouterConnection, error: DecodeError, raw: Uint8Array, seq?: number): void;
+  routerDown(router: RouterConnection, reason?: string, seq?: number): Promise<void>;
+}
+
 /** A {@linkcode MessageSink} that writes into a {@linkcode StoreWriter}. */
-export class StoreSink implements MessageSink {
+export class StoreSink implements MessageSink, StoreTarget {
   readonly #writer: StoreWriter;
   /** Connection id → routers.id. */
   readonly #ids = new Map<number, number>();

@@ -14,7 +14,7 @@ import type { RouterTap } from "./tap.ts";
 
 /** The store as the control endpoint uses it. */
 export interface StoreAccess {
-  /** `postgresql` or `embedded`. */
+  /** `postgresql`, `embedded` or `none` (an edge collector). */
   kind: string;
   /** Read-only queries (`bmpmon sql`, `show routes`, the health probe). */
   query: ReadQuery;
@@ -79,6 +79,8 @@ export async function storeState(s: CollectorState): Promise<StoreState> {
     errors: w.errors,
     commit_ms: Math.round(w.commitMs),
   };
+  // An edge collector (STORE=none) has no store to probe: its bus line tells how it is.
+  if (s.store.kind === "none") return out;
   const t0 = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {

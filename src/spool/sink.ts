@@ -25,7 +25,7 @@
 import type { BmpMessage } from "../bmp/message.ts";
 import { BmpSession } from "../bmp/session.ts";
 import { type MessageSink, RouterConnection } from "../collector/server.ts";
-import type { StoreSink } from "../collector/store_sink.ts";
+import type { StoreTarget } from "../collector/store_sink.ts";
 import { within } from "../store/retry.ts";
 import type { SpoolMarks } from "../store/spool_marks.ts";
 import { type DecodeError, toDecodeError } from "../wire/errors.ts";
@@ -55,10 +55,10 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const PEER_UP = 3;
 
-/** A {@linkcode MessageSink} that spools every message and feeds a {@linkcode StoreSink}. */
+/** A {@linkcode MessageSink} that spools every message and feeds the store. */
 export class SpoolSink implements MessageSink {
   readonly #spool: SpoolLog;
-  readonly #store: StoreSink;
+  readonly #store: StoreTarget;
   /** What the store has committed and still holds (the `StoreWriter`). */
   readonly #marks: SpoolMarks;
   readonly #maxBytes: number;
@@ -78,7 +78,12 @@ export class SpoolSink implements MessageSink {
   #drained = 0;
   readonly #timer: ReturnType<typeof setInterval>;
 
-  constructor(spool: SpoolLog, store: StoreSink, marks: SpoolMarks, opts: SpoolSinkOptions = {}) {
+  constructor(
+    spool: SpoolLog,
+    store: StoreTarget,
+    marks: SpoolMarks,
+    opts: SpoolSinkOptions = {},
+  ) {
     this.#spool = spool;
     this.#store = store;
     this.#marks = marks;

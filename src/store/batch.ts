@@ -75,6 +75,14 @@ export class Batch implements SpoolSpan {
   /** Per key: the time of its first row here, the route's first_seen if it is new to the
    * RIB (the stage holds the last row; its time is last_change). */
   firstTimes: string[] = [];
+  /** Per key: its latest row here. */
+  latest: RouteRow[] = [];
+  /**
+   * Per key whose latest row is a withdrawal: the announcement before it here, if any. The
+   * withdrawn RIB row keeps that announcement's attribute set, labels and origin, as it
+   * keeps the row's when the withdrawal comes in a later batch.
+   */
+  kept: (RouteRow | null)[] = [];
   /** Per key: new to the current RIB (the first-load path, src/store/first_load.ts). */
   newToRib: boolean[] = [];
   /** Keys new to the current RIB. */
@@ -129,6 +137,8 @@ export class Batch implements SpoolSpan {
       this.index.insert(r, h, this.keys.length);
       this.keys.push(r.routeKey);
       this.firstTimes.push(r.time);
+      this.latest.push(r);
+      this.kept.push(null);
       this.spans.push(start, end);
       const isNew = firstLoad.isNew(r.peerId, h);
       this.newToRib.push(isNew);
@@ -139,6 +149,9 @@ export class Batch implements SpoolSpan {
     } else {
       this.spans[2 * at] = start;
       this.spans[2 * at + 1] = end;
+      const prev = this.latest[at];
+      this.kept[at] = !r.withdrawn ? null : prev.withdrawn ? this.kept[at] : prev;
+      this.latest[at] = r;
     }
     this.routes++;
     return newAttrs;
@@ -153,7 +166,12 @@ export class Batch implements SpoolSpan {
   stageRows(): void {
     for (let i = 0; i < this.keys.length; i++) {
       this.stage.appendFrom(this.hist, this.spans[2 * i], this.spans[2 * i + 1])
-        .text(this.keys[i]).bool(this.newToRib[i]).raw(this.firstTimes[i]).end();
+        .text(this.keys[i]).bool(this.newToRib[i]).raw(this.firstTimes[i]);
+      const k = this.kept[i];
+      if (k?.attrs) this.stage.raw(k.attrs.id).int(k.attrs.originAs).intArray(k.labels);
+      else if (k) this.stage.nul().nul().intArray(k.labels);
+      else this.stage.nul().nul().nul();
+      this.stage.end();
     }
   }
 
@@ -170,6 +188,8 @@ export class Batch implements SpoolSpan {
     this.spans = [];
     this.keys = [];
     this.firstTimes = [];
+    this.latest = [];
+    this.kept = [];
     this.newToRib = [];
     this.newRows = 0;
     this.newRowViews.clear();

@@ -27,20 +27,27 @@ import { type LaneMark, writeLaneMark } from "./spool_marks.ts";
 export async function prepareStaging(conn: ReservedSql): Promise<void> {
   await conn.unsafe(`SET temp_buffers = '128MB'`);
   await conn.unsafe(`CREATE TEMP TABLE IF NOT EXISTS bmpmon_rib_stage
-    (LIKE route_history, route_key text COLLATE "C", new_to_rib boolean, first_time timestamptz)
+    (LIKE route_history, route_key text COLLATE "C", new_to_rib boolean, first_time timestamptz,
+      kept_attr_id bigint, kept_origin_as bigint, kept_labels integer[])
     ON COMMIT DELETE ROWS`);
   await conn.unsafe(`CREATE TEMP TABLE IF NOT EXISTS bmpmon_attrs_stage
     (LIKE path_attrs INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`);
 }
 
 // The stage's `new_to_rib`: the route is not in the RIB yet (src/store/first_load.ts);
-// `first_time`: its first row in the batch (the stage holds the last), its first_seen.
+// `first_time`: its first row in the batch (the stage holds the last), its first_seen;
+// `kept_*`: a withdrawal's announcement earlier in the batch (Batch.kept). A withdrawn row
+// keeps the set of the route's last announcement, from the batch or else from the RIB, and
+// never a treat-as-withdraw's own set (RFC 7606): the same rows whatever the batch sizes.
 const RIB_FROM_STAGE = `
 INSERT INTO rib AS r (peer_id, afi, safi, rd, route_key, path_id, prefix, labels, attr_id,
   origin_as, evpn_route_type, evpn_esi, evpn_ethernet_tag, evpn_mac, evpn_ip, evpn_gateway,
   nlri, first_seen, last_change, withdrawn, withdrawn_time)
-SELECT peer_id, afi, safi, coalesce(rd, ''), route_key, coalesce(path_id, 0), prefix, labels,
-  attr_id, origin_as, evpn_route_type, evpn_esi, evpn_ethernet_tag, evpn_mac, evpn_ip,
+SELECT peer_id, afi, safi, coalesce(rd, ''), route_key, coalesce(path_id, 0), prefix,
+  CASE WHEN withdrawn AND kept_attr_id IS NOT NULL THEN kept_labels ELSE labels END,
+  CASE WHEN withdrawn THEN kept_attr_id ELSE attr_id END,
+  CASE WHEN withdrawn THEN kept_origin_as ELSE origin_as END,
+  evpn_route_type, evpn_esi, evpn_ethernet_tag, evpn_mac, evpn_ip,
   evpn_gateway, nlri, first_time, time, withdrawn, CASE WHEN withdrawn THEN time END
 FROM bmpmon_rib_stage`;
 
@@ -49,9 +56,12 @@ const INSERT_RIB = `${RIB_FROM_STAGE} WHERE new_to_rib`;
 
 const ON_CONFLICT = `
 ON CONFLICT (prefix, peer_id, path_id, afi, safi, rd, route_key) DO UPDATE SET
-  labels = CASE WHEN excluded.withdrawn THEN r.labels ELSE excluded.labels END,
-  attr_id = CASE WHEN excluded.withdrawn THEN r.attr_id ELSE excluded.attr_id END,
-  origin_as = CASE WHEN excluded.withdrawn THEN r.origin_as ELSE excluded.origin_as END,
+  labels = CASE WHEN excluded.withdrawn AND excluded.attr_id IS NULL THEN r.labels
+    ELSE excluded.labels END,
+  attr_id = CASE WHEN excluded.withdrawn AND excluded.attr_id IS NULL THEN r.attr_id
+    ELSE excluded.attr_id END,
+  origin_as = CASE WHEN excluded.withdrawn AND excluded.attr_id IS NULL THEN r.origin_as
+    ELSE excluded.origin_as END,
   last_change = excluded.last_change,
   withdrawn = excluded.withdrawn,
   withdrawn_time = excluded.withdrawn_time`;
@@ -110,7 +120,8 @@ export async function commitBatch(
     step("history");
     await copyIn(
       conn,
-      `bmpmon_rib_stage (${STAGE_COLUMNS.join(", ")}, new_to_rib, first_time)`,
+      `bmpmon_rib_stage (${STAGE_COLUMNS.join(", ")}, new_to_rib, first_time, kept_attr_id, ` +
+        "kept_origin_as, kept_labels)",
       b.stage,
     );
     step("stage");

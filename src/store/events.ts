@@ -65,11 +65,12 @@ export class EventWriter {
   async inSpoolTx(
     seq: number | undefined,
     fn: (tx: ReservedSql) => Promise<unknown>,
-  ): Promise<void> {
-    await this.#retry.run(() =>
+  ): Promise<boolean> {
+    return await this.#retry.run(() =>
       transaction(this.#sql, async (tx) => {
-        if (!(await markApplied(tx, seq))) return;
+        if (!(await markApplied(tx, seq))) return false;
         await fn(tx);
+        return true;
       })
     );
   }
@@ -88,9 +89,14 @@ export class EventWriter {
   }
 
   /** Stores a message the decoder rejected, with its raw bytes. */
-  decodeError(routerId: number, e: DecodeError, raw?: Uint8Array, seq?: number): Promise<void> {
+  async decodeError(
+    routerId: number,
+    e: DecodeError,
+    raw?: Uint8Array,
+    seq?: number,
+  ): Promise<void> {
     const bytes = raw ? raw.slice() : null;
-    return this.inSpoolTx(seq, (tx) =>
+    await this.inSpoolTx(seq, (tx) =>
       tx`
         INSERT INTO decode_errors (router_id, message_type, code, message, stream_offset, raw)
         VALUES (${routerId}, ${e.messageType ?? null}, ${e.code}, ${e.message}, ${e.offset},
@@ -101,8 +107,8 @@ export class EventWriter {
    * A router's connection ended: every peer of it that is up goes down, its routes are
    * marked withdrawn (one UPDATE), and a `down` event is written per peer.
    */
-  routerDown(routerId: number, seq?: number): Promise<void> {
-    return this.inSpoolTx(seq, async (tx) => {
+  async routerDown(routerId: number, seq?: number): Promise<void> {
+    const written = await this.inSpoolTx(seq, async (tx) => {
       const now = new Date(this.#now());
       const peers = await tx`
         UPDATE peers SET state = 'down', down_time = ${now}, down_reason = NULL,
@@ -126,6 +132,13 @@ export class EventWriter {
       await tx`UPDATE routers SET connected = false, disconnected_at = ${now}
         WHERE id = ${routerId}`;
     });
+    // Replayed (spool or bus): the connection's registration, read again to decode what
+    // followed it, marked the router connected; its end was committed before.
+    if (!written) {
+      await this.#retry.run(() =>
+        this.#sql`UPDATE routers SET connected = false WHERE id = ${routerId} AND connected`
+      );
+    }
   }
 
   /** Peer Up: the peer's session fields and state, and an `up` event. */

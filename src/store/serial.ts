@@ -63,3 +63,37 @@ export class Serial<K> {
     return p;
   }
 }
+
+/**
+ * What is still running per key, to wait for all of it (a router's end waits for its
+ * peers' events).
+ *
+ * @example
+ * ```ts
+ * import { Settling } from "./serial.ts";
+ * const s = new Settling<number>();
+ * let done = false;
+ * s.add(1, new Promise((r) => setTimeout(() => r(done = true), 5)));
+ * await s.settled(1);
+ * if (!done || s.settled(2) !== undefined) throw new Error();
+ * ```
+ */
+export class Settling<K> {
+  readonly #all = new Map<K, Promise<void>>();
+
+  /** Adds `p` under `key`; its failure is its caller's. */
+  add(key: K, p: Promise<unknown>): void {
+    const settled = p.then(() => {}, () => {});
+    const before = this.#all.get(key);
+    keepWhilePending(
+      this.#all,
+      key,
+      before ? Promise.all([before, settled]).then(() => {}) : settled,
+    );
+  }
+
+  /** Resolves when all added under `key` so far has settled; undefined: nothing runs. */
+  settled(key: K): Promise<void> | undefined {
+    return this.#all.get(key);
+  }
+}

@@ -30,7 +30,7 @@ import { type BatchStats, Lane, type LaneContext, laneOf } from "./lane.ts";
 import { PeerRegistry, peerSessionKey, peerViewKey } from "./peer_registry.ts";
 import { Retrier } from "./retry.ts";
 import { routeRows } from "./rows/route.ts";
-import { Serial } from "./serial.ts";
+import { Serial, Settling } from "./serial.ts";
 import { covers, PendingSeqs, readMarks, type SpoolMarks } from "./spool_marks.ts";
 
 /** Options of {@linkcode StoreWriter.open}. */
@@ -97,6 +97,8 @@ export class StoreWriter implements SpoolMarks {
   readonly #events: EventWriter;
   /** A peer's Up and Down writes, by peer session. */
   readonly #peerOrder = new Serial<string>();
+  /** Peer Up/Down writes in flight by router id (`routerDown` waits for them). */
+  readonly #peerEvents = new Settling<number>();
   /** Writes not settled yet (flush waits for them). */
   readonly #pending = new Set<Promise<unknown>>();
   #errors: unknown[] = [];
@@ -286,7 +288,9 @@ export class StoreWriter implements SpoolMarks {
    */
   routerDown(routerId: number, seq?: number): Promise<void> {
     const spooled = this.#spooled;
-    const p = spooled.hold(seq, this.#sealAfterLookups()).then(() =>
+    // A Peer Down read before the end is that peer's down event, not the router's.
+    const peerEvents = this.#peerEvents.settled(routerId);
+    const p = spooled.hold(seq, Promise.all([this.#sealAfterLookups(), peerEvents])).then(() =>
       spooled.hold(seq, this.#events.routerDown(routerId, seq))
     );
     this.#track(p);
@@ -332,7 +336,9 @@ export class StoreWriter implements SpoolMarks {
     m: BmpMessage & { kind: "peer_up" | "peer_down" },
     run: () => Promise<void>,
   ): Promise<void> {
-    return this.#peerOrder.run(peerSessionKey(routerId, m.peer), run);
+    const p = this.#peerOrder.run(peerSessionKey(routerId, m.peer), run);
+    this.#peerEvents.add(routerId, p);
+    return p;
   }
 
   /** Tracks write `p` of spool record `seq` (if any), pending until it settles. */

@@ -27,12 +27,18 @@ async function metric(port: number, name: string): Promise<number> {
   return Number(m[1]);
 }
 
-/** Every message once (msgID), the router's sequence exactly 1..n, in stream order. */
+/**
+ * Every BMP message once (msgID), beside the connections' end markers, and the router's
+ * sequence exactly 1..n over both, in stream order.
+ */
 function assertOnceInOrder(got: Consumed[], n: number): void {
-  assertEquals(got.length, n, "messages in the stream");
-  assertEquals(new Set(got.map((m) => m.headers["Nats-Msg-Id"])).size, n, "distinct msgIDs");
+  const bmp = got.filter((m) => m.headers["Bmp-Connection-End"] === undefined);
+  assertEquals(bmp.length, n, "BMP messages in the stream");
+  assert(bmp.every((m) => m.data.length > 0), "a BMP message has a body");
+  const all = got.length;
+  assertEquals(new Set(got.map((m) => m.headers["Nats-Msg-Id"])).size, all, "distinct msgIDs");
   const seqs = got.map((m) => Number(m.headers["Bmp-Router-Seq"]));
-  assertEquals(seqs, Array.from({ length: n }, (_, i) => i + 1), "Bmp-Router-Seq 1..n in order");
+  assertEquals(seqs, Array.from({ length: all }, (_, i) => i + 1), "Bmp-Router-Seq in order");
 }
 
 function freePort(): number {
@@ -75,8 +81,9 @@ dbTest(
         await metric(metricsPort, "bmpmon_bus_backlog");
       await nats.start();
       await sending;
+      // Its messages, then the end of its connection.
       await until(
-        async () => (await streamMessages(nats.url, "BMP")) >= n,
+        async () => (await streamMessages(nats.url, "BMP")) >= n + 1,
         30_000,
         "all published",
       );
@@ -85,8 +92,9 @@ dbTest(
         10_000,
         "acked",
       );
-      const got = await consumeAll(nats.url, "BMP", n);
+      const got = await consumeAll(nats.url, "BMP", n + 1);
       assertOnceInOrder(got, n);
+      assertEquals(got.at(-1)!.headers["Bmp-Connection-End"], "closed by router");
       assert(backlogDown > 0, `messages waited while the bus was down (${backlogDown})`);
       assertEquals(await metric(metricsPort, "bmpmon_bus_connected"), 1);
       // The router's one connection ended only when it closed it.
@@ -140,13 +148,13 @@ dbTest(
       await nats.start();
       b = await serve({ ...env, DATABASE_URL: a.url });
       await until(
-        async () => (await streamMessages(nats.url, "BMP")) >= n1 + n2,
+        async () => (await streamMessages(nats.url, "BMP")) >= n1 + n2 + 2,
         30_000,
-        "the rest published",
+        "the rest published (and both connections' ends)",
       );
       // A moment for anything doubled to show.
       await new Promise((r) => setTimeout(r, 1000));
-      const got = await consumeAll(nats.url, "BMP", n1 + n2);
+      const got = await consumeAll(nats.url, "BMP", n1 + n2 + 2);
       assertOnceInOrder(got, n1 + n2);
     } catch (e) {
       const tail = (s?: Served) => s?.log.slice(-15).join("\n");

@@ -73,13 +73,25 @@ dbTest(
         sent.push(countMessages(await Deno.readFile(c)));
       }
       const total = sent.reduce((a, b) => a + b, 0);
+      // Each connection's messages, then its end.
+      const ends = captures.length;
       await until(
-        async () => (await streamMessages(nats.url, "BMP")) >= total,
+        async () => (await streamMessages(nats.url, "BMP")) >= total + ends,
         30_000,
         "all published",
       );
-      const got = await consumeAll(nats.url, "BMP", total);
+      const all = await consumeAll(nats.url, "BMP", total + ends);
+      const got = all.filter((m) => m.headers["Bmp-Connection-End"] === undefined);
       assertEquals(got.length, total, "one stream message per BMP message");
+      const endMarks = all.filter((m) => m.headers["Bmp-Connection-End"] !== undefined);
+      assertEquals(endMarks.map((m) => m.data.length), [0, 0], "empty ends, one per connection");
+      // Each right after the last message of its connection.
+      const connOf = (m: Consumed) => m.headers["Bmp-Connection"];
+      for (const m of endMarks) {
+        const j = all.indexOf(m);
+        assertEquals(all.findLastIndex((x) => connOf(x) === connOf(m)), j, "the connection's last");
+        assertEquals(connOf(all[j - 1]), connOf(m), "after its connection's messages");
+      }
       // One router subject; per connection (Bmp-Connection), the captures in order.
       assertEquals(new Set(got.map((m) => m.subject)), new Set(["bmp.raw.127_0_0_1"]));
       const byConn = new Map<string, Consumed[]>();
@@ -98,7 +110,7 @@ dbTest(
         assertEquals(await decodeFile(file, "jsonl"), await decodeFile(captures[i], "jsonl"));
       }
       // Headers on every message; the router's sequence runs 1..N in stream order.
-      for (const [i, m] of got.entries()) {
+      for (const [i, m] of all.entries()) {
         assertEquals(m.headers["Bmp-Router-Address"], "127.0.0.1");
         assert(Number(m.headers["Bmp-Router-Port"]) > 0, "Bmp-Router-Port");
         assertEquals(m.headers["Bmp-Collector"], "lab-1");

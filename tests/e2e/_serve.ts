@@ -97,23 +97,32 @@ export async function serveEmbedded(
   return await spawnServe({ ...base, ...env }, opts, url);
 }
 
-/** Starts `bmpmon serve` with `env`, waits until it listens; `cleanup` runs after stop. */
-async function spawnServe(
+/** A child `deno` process whose stdout and stderr lines are collected in `log`. */
+export interface LoggedChild {
+  child: Deno.ChildProcess;
+  log: string[];
+  /** Sends `signal` (unless it exited), waits for the exit and the last lines: its code. */
+  signal(signal: Deno.Signal): Promise<number>;
+}
+
+/**
+ * Spawns `deno args` with `env` and waits (30 s) for a log line containing `ready`; an exit
+ * before it is an error with the log.
+ */
+export async function spawnLogged(
+  args: string[],
   env: Record<string, string>,
-  opts: ServeOptions,
-  url: string,
-  cleanup?: () => Promise<void>,
-): Promise<Served> {
-  const port = freePort();
-  const childEnv = { BMP_LISTEN_HOST: "127.0.0.1", BMP_LISTEN_PORT: String(port), ...env };
+  ready: string,
+  what: string,
+): Promise<LoggedChild> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: opts.denoArgs ? await opts.denoArgs(childEnv) : ["run", "--allow-all", MAIN, "serve"],
-    env: childEnv,
+    args,
+    env,
     stdout: "piped",
     stderr: "piped",
   }).spawn();
   const log: string[] = [];
-  const { promise: listening, resolve, reject } = Promise.withResolvers<void>();
+  const { promise: started, resolve, reject } = Promise.withResolvers<void>();
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     let buf = "";
     for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
@@ -123,17 +132,41 @@ async function spawnServe(
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
         log.push(line);
-        if (line.includes('"listening on')) resolve();
+        if (line.includes(ready)) resolve();
       }
     }
   };
   const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
   const timer = setTimeout(
-    () => reject(new Error(`serve did not start:\n${log.join("\n")}`)),
+    () => reject(new Error(`${what} did not start:\n${log.join("\n")}`)),
     30_000,
   );
-  child.status.then((s) => reject(new Error(`serve exited ${s.code}:\n${log.join("\n")}`)));
-  await listening.finally(() => clearTimeout(timer));
+  child.status.then((s) => reject(new Error(`${what} exited ${s.code}:\n${log.join("\n")}`)));
+  await started.finally(() => clearTimeout(timer));
+  const signal = async (sig: Deno.Signal) => {
+    try {
+      child.kill(sig);
+    } catch { /* exited */ }
+    const status = await child.status;
+    await pumps;
+    return status.code;
+  };
+  return { child, log, signal };
+}
+
+/** Starts `bmpmon serve` with `env`, waits until it listens; `cleanup` runs after stop. */
+async function spawnServe(
+  env: Record<string, string>,
+  opts: ServeOptions,
+  url: string,
+  cleanup?: () => Promise<void>,
+): Promise<Served> {
+  const port = freePort();
+  const childEnv = { BMP_LISTEN_HOST: "127.0.0.1", BMP_LISTEN_PORT: String(port), ...env };
+  const args = opts.denoArgs
+    ? await opts.denoArgs(childEnv)
+    : ["run", "--allow-all", MAIN, "serve"];
+  const { child, log, signal } = await spawnLogged(args, childEnv, '"listening on', "serve");
   const sql = postgres(url, { max: 2, onnotice: () => {} });
   return {
     port,
@@ -142,14 +175,10 @@ async function spawnServe(
     sql,
     log,
     async stop() {
-      try {
-        child.kill("SIGTERM");
-      } catch { /* exited */ }
-      const status = await child.status;
-      await pumps;
+      const code = await signal("SIGTERM");
       await sql.end();
       await cleanup?.();
-      return status.code;
+      return code;
     },
   };
 }

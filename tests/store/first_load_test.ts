@@ -164,3 +164,31 @@ dbTest(
     assertEquals(hours, 1);
   },
 );
+
+dbTest(
+  "first load: a new route withdrawn in the batch of its announcement keeps its attributes",
+  async (sql) => {
+    await migrate(sql, { timescaledb: false });
+    // Every message, withdrawals too: one router writes them in one batch, another one
+    // route per batch. A withdrawn route keeps its last announcement's attribute set either
+    // way (the stage holds the last row; it lost the set when both came in one batch).
+    const messages = (await fixtureMessages("gobgp-frr-lab/gobgp-3.10-pre-100.bmp"))
+      .filter((m) => m.kind === "peer_up" || m.kind === "route_monitoring");
+    const one = await StoreWriter.open(sql, { lanes: 1, batchRows: 1_000_000, flushMs: 60_000 });
+    await writeAll(one, await one.router("192.0.2.1", "192.0.2.1"), messages);
+    await one.close();
+    const many = await StoreWriter.open(sql, { lanes: 1, batchRows: 1 });
+    await writeAll(many, await many.router("192.0.2.2", "192.0.2.2"), messages);
+    await many.close();
+    assertEquals(one.stats.batches, 1);
+    const rows = (key: string) =>
+      sql`SELECT b.route_key, b.withdrawn, b.attr_id::text, b.origin_as::text, b.labels
+        FROM rib b JOIN peers p ON p.id = b.peer_id JOIN routers r ON r.id = p.router_id
+        WHERE r.key = ${key} ORDER BY b.route_key, b.path_id`;
+    const a = await rows("192.0.2.1");
+    const withdrawn = a.filter((r) => r.withdrawn);
+    assert(withdrawn.length > 0, "the capture withdraws routes it announced");
+    assert(withdrawn.every((r) => r.attr_id !== null), "withdrawn routes keep their set");
+    assertEquals([...a], [...await rows("192.0.2.2")]);
+  },
+);

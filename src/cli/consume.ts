@@ -1,0 +1,110 @@
+/**
+ * `bmpmon consume`: the store behind the bus (README "Several sites"). Reads `BUS_STREAM`
+ * with an ordered JetStream consumer from where it left off and writes what edge
+ * collectors published into the store, through the writer `serve` uses. SIGTERM/SIGINT
+ * stop reading, commit what was read, save the position and exit 0.
+ *
+ * @module
+ */
+
+import { DeliverPolicy } from "@nats-io/jetstream";
+import { openBus } from "../bus/connect.ts";
+import { BusConsumer } from "../bus/consumer.ts";
+import { oneLine } from "../bus/errors.ts";
+import { positionPath, readPosition, writePosition } from "../bus/position.ts";
+import { type Config, ConfigError } from "../config.ts";
+import { logger, setupLogging } from "../log.ts";
+import { StepProgress } from "./progress.ts";
+import { openServeStore } from "./serve_store.ts";
+
+/** How long shutdown waits for the store to commit what was read. */
+const SHUTDOWN_WAIT_MS = 15_000;
+/** How often the position is saved and progress logged, ms. */
+const POSITION_MS = 1000;
+const PROGRESS_MS = 10_000;
+
+/** Runs the consumer until SIGTERM/SIGINT; returns the exit code. */
+export async function runConsume(config: Config): Promise<number> {
+  if (!config.BUS_URL) {
+    throw new ConfigError("BUS_URL: required by consume (the stream it stores from)");
+  }
+  if (config.STORE === "none") {
+    throw new ConfigError("STORE=none: consume writes into a store; unset STORE");
+  }
+  await setupLogging(config.LOG_LEVEL);
+  const log = logger("consume");
+  const bus = await openBus(config);
+  for (const w of bus.warnings) log.warn(w, {});
+  const db = await openServeStore(config, new StepProgress("migrate"));
+  const file = positionPath(config.dataDir, config.BUS_STREAM);
+  const start = readPosition(file).seq;
+  const consumer = new BusConsumer(db.target, db.marks);
+  const c = await bus.js.consumers.get(config.BUS_STREAM, {
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: start,
+  });
+  const messages = await c.consume({ max_messages: 1024 });
+  log.info("consuming {stream} from {seq}", {
+    stream: config.BUS_STREAM,
+    seq: start,
+    servers: config.BUS_URL.map((s) => s.url),
+  });
+  let pending = 0;
+  let stopping: string | undefined;
+  const stop = (signal: string) => () => {
+    stopping ??= signal;
+    messages.stop();
+  };
+  const signals: [Deno.Signal, () => void][] = [
+    ["SIGTERM", stop("SIGTERM")],
+    ["SIGINT", stop("SIGINT")],
+  ];
+  for (const [s, h] of signals) Deno.addSignalListener(s, h);
+  const save = () => {
+    try {
+      writePosition(file, { seq: consumer.resumeSeq() });
+    } catch (e) {
+      log.error("position not saved: {error}", { error: oneLine(e) });
+    }
+  };
+  const saver = setInterval(save, POSITION_MS);
+  let caughtUp = false;
+  const progress = setInterval(() => {
+    log.info("consumed", {
+      seq: consumer.last,
+      pending,
+      messages: consumer.stats.messages,
+      routes: db.writer.stats.routes,
+      connections: consumer.open,
+    });
+  }, PROGRESS_MS);
+  let code = 0;
+  try {
+    for await (const m of messages) {
+      pending = m.info.pending;
+      await consumer.handle({
+        seq: m.seq,
+        header: (name) => m.headers?.has(name) ? m.headers.get(name) : undefined,
+        data: m.data,
+      });
+      if (pending === 0 && !caughtUp) log.info("caught up", { seq: m.seq });
+      caughtUp = pending === 0;
+      if (stopping) break;
+    }
+  } catch (e) {
+    log.error("consume failed: {error}", { error: oneLine(e) });
+    code = 1;
+  }
+  log.info("stopping on {signal}", { signal: stopping ?? "end of stream" });
+  clearInterval(saver);
+  clearInterval(progress);
+  if (!await db.close(SHUTDOWN_WAIT_MS)) {
+    log.warn("store not reachable: what was read is read again at the next start", {});
+  }
+  save();
+  await db.end();
+  await bus.nc.close();
+  for (const [s, h] of signals) Deno.removeSignalListener(s, h);
+  log.info("stopped", { ...consumer.stats, routes: db.writer.stats.routes, exit: code });
+  return code;
+}
