@@ -75,6 +75,10 @@ export function connectionOptions(config: Config): NodeConnectionOptions {
   return o;
 }
 
+/** How long a start waits for a JetStream that answers late (a cluster electing). */
+const START_WAIT_MS = 30_000;
+const TRANSIENT = /timeout|timed out|temporarily unavailable/i;
+
 /**
  * Connects and checks (or creates) the stream.
  *
@@ -90,16 +94,32 @@ export async function openBus(config: Config): Promise<Bus> {
     if (e instanceof BusError) throw e;
     throw new BusError(`BUS_URL=${where}: cannot connect: ${oneLine(e)}`);
   }
+  // A cluster electing its leaders (a node just restarted) answers late for a while: that
+  // is waited out, not an error of the configuration (exit 2 would stop systemd's restarts).
+  const deadline = Date.now() + START_WAIT_MS;
+  const transient = (e: unknown) =>
+    !(e instanceof BusError) && Date.now() < deadline && TRANSIENT.test(oneLine(e));
   try {
-    let jsm: JetStreamManager;
-    try {
-      jsm = await jetstreamManager(nc);
-    } catch (e) {
-      throw new BusError(`BUS_URL=${where}: JetStream is not available: ${oneLine(e)}`);
+    for (;;) {
+      let jsm: JetStreamManager;
+      try {
+        jsm = await jetstreamManager(nc);
+      } catch (e) {
+        if (transient(e)) {
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        }
+        throw new BusError(`BUS_URL=${where}: JetStream is not available: ${oneLine(e)}`);
+      }
+      const settings = streamSettings(config);
+      try {
+        const { warnings, created } = await ensureStream(jsm, settings);
+        return { nc, js: jetstream(nc), jsm, stream: settings, warnings, created };
+      } catch (e) {
+        if (!transient(e)) throw e;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
     }
-    const settings = streamSettings(config);
-    const { warnings, created } = await ensureStream(jsm, settings);
-    return { nc, js: jetstream(nc), jsm, stream: settings, warnings, created };
   } catch (e) {
     await nc.close().catch(() => {});
     if (e instanceof BusError) throw e;

@@ -22,6 +22,8 @@ const SHUTDOWN_WAIT_MS = 15_000;
 /** How often the position is saved and progress logged, ms. */
 const POSITION_MS = 1000;
 const PROGRESS_MS = 10_000;
+/** Messages pending and none read for this long: the consumer is read through anew. */
+const STALL_MS = 15_000;
 
 /** Runs the consumer until SIGTERM/SIGINT; returns the exit code. */
 export async function runConsume(config: Config): Promise<number> {
@@ -39,11 +41,6 @@ export async function runConsume(config: Config): Promise<number> {
   const file = positionPath(config.dataDir, config.BUS_STREAM);
   const start = readPosition(file).seq;
   const consumer = new BusConsumer(db.target, db.marks);
-  const c = await bus.js.consumers.get(config.BUS_STREAM, {
-    deliver_policy: DeliverPolicy.StartSequence,
-    opt_start_seq: start,
-  });
-  const messages = await c.consume({ max_messages: 1024 });
   log.info("consuming {stream} from {seq}", {
     stream: config.BUS_STREAM,
     seq: start,
@@ -51,9 +48,10 @@ export async function runConsume(config: Config): Promise<number> {
   });
   let pending = 0;
   let stopping: string | undefined;
+  let current: { stop(): void } | undefined;
   const stop = (signal: string) => () => {
     stopping ??= signal;
-    messages.stop();
+    current?.stop();
   };
   const signals: [Deno.Signal, () => void][] = [
     ["SIGTERM", stop("SIGTERM")],
@@ -78,24 +76,64 @@ export async function runConsume(config: Config): Promise<number> {
       connections: consumer.open,
     });
   }, PROGRESS_MS);
+  // An ordered consumer lives on one server: when that server goes, nothing more comes
+  // (seen with a 3-node cluster and a node killed). Messages pending and none for a while,
+  // or missed heartbeats: read on from the next message through a new consumer.
+  let lastMessage = Date.now();
+  const watchdog = setInterval(() => {
+    if (pending > 0 && Date.now() - lastMessage > STALL_MS) {
+      log.warn("no message for {s} s with {pending} pending: reading on through a new consumer", {
+        s: Math.round((Date.now() - lastMessage) / 1000),
+        pending,
+        seq: consumer.last + 1,
+      });
+      lastMessage = Date.now();
+      current?.stop();
+    }
+  }, 1000);
   let code = 0;
   try {
-    for await (const m of messages) {
-      pending = m.info.pending;
-      await consumer.handle({
-        seq: m.seq,
-        header: (name) => m.headers?.has(name) ? m.headers.get(name) : undefined,
-        data: m.data,
-      });
-      if (pending === 0 && !caughtUp) log.info("caught up", { seq: m.seq });
-      caughtUp = pending === 0;
-      if (stopping) break;
+    let next = start;
+    while (!stopping) {
+      let messages;
+      try {
+        const c = await bus.js.consumers.get(config.BUS_STREAM, {
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: next,
+        });
+        messages = await c.consume({ max_messages: 1024, idle_heartbeat: 5000, expires: 15_000 });
+      } catch (e) {
+        log.warn("cannot read the stream, trying again: {error}", { error: oneLine(e) });
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      current = messages;
+      if (stopping) messages.stop();
+      void (async () => {
+        for await (const st of messages.status()) {
+          if (st.type === "heartbeats_missed" && st.count >= 2) messages.stop();
+        }
+      })().catch(() => {});
+      for await (const m of messages) {
+        lastMessage = Date.now();
+        pending = m.info.pending;
+        await consumer.handle({
+          seq: m.seq,
+          header: (name) => m.headers?.has(name) ? m.headers.get(name) : undefined,
+          data: m.data,
+        });
+        next = m.seq + 1;
+        if (pending === 0 && !caughtUp) log.info("caught up", { seq: m.seq });
+        caughtUp = pending === 0;
+        if (stopping) break;
+      }
     }
   } catch (e) {
     log.error("consume failed: {error}", { error: oneLine(e) });
     code = 1;
   }
-  log.info("stopping on {signal}", { signal: stopping ?? "end of stream" });
+  clearInterval(watchdog);
+  log.info("stopping on {signal}", { signal: stopping ?? "error" });
   clearInterval(saver);
   clearInterval(progress);
   if (!await db.close(SHUTDOWN_WAIT_MS)) {

@@ -16,6 +16,8 @@ export interface NatsServer {
   stop(): Promise<void>;
   /** Starts it again on the same port and store directory. */
   start(): Promise<void>;
+  /** SIGKILL, then waits until the port is closed. */
+  kill(): Promise<void>;
   /** Stops it and removes its directory. */
   close(): Promise<void>;
 }
@@ -27,6 +29,10 @@ export interface NatsOptions {
   password?: string;
   /** false: a server without JetStream. */
   jetstream?: boolean;
+  /** The client port (default: a free one). */
+  port?: number;
+  /** A node of a JetStream cluster: its name, cluster port and the other nodes' ones. */
+  cluster?: { serverName: string; port: number; routes: number[] };
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -48,7 +54,16 @@ export function natsConfig(port: number, storeDir: string, opts: NatsOptions = {
   max_file_store: 2GB
 }
 `;
-  return `listen: 127.0.0.1:${port}\n${js}${auth}`;
+  const cluster = opts.cluster
+    ? `server_name: ${opts.cluster.serverName}
+cluster {
+  name: bmpmon
+  listen: 127.0.0.1:${opts.cluster.port}
+  routes: [${opts.cluster.routes.map((p) => `nats://127.0.0.1:${p}`).join(", ")}]
+}
+`
+    : "";
+  return `listen: 127.0.0.1:${port}\n${js}${auth}${cluster}`;
 }
 
 async function waitPort(port: number, up: boolean, ms: number): Promise<void> {
@@ -71,11 +86,20 @@ async function waitPort(port: number, up: boolean, ms: number): Promise<void> {
 /** Starts `nats-server -c` with JetStream on a free port. */
 export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
   const dir = await Deno.makeTempDir({ prefix: "bmpmon-nats-" });
-  const port = freePort();
+  const port = opts.port ?? freePort();
   const storeDir = `${dir}/store`;
   const conf = `${dir}/nats.conf`;
   await Deno.writeTextFile(conf, natsConfig(port, storeDir, opts));
   let child: Deno.ChildProcess | undefined;
+  const halt = async (signal: Deno.Signal) => {
+    if (!child) return;
+    try {
+      child.kill(signal);
+    } catch { /* exited */ }
+    await child.status;
+    child = undefined;
+    await waitPort(port, false, 10_000);
+  };
   const s: NatsServer = {
     port,
     url: `nats://127.0.0.1:${port}`,
@@ -88,15 +112,8 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
       }).spawn();
       await waitPort(port, true, 10_000);
     },
-    async stop() {
-      if (!child) return;
-      try {
-        child.kill("SIGTERM");
-      } catch { /* exited */ }
-      await child.status;
-      child = undefined;
-      await waitPort(port, false, 10_000);
-    },
+    stop: () => halt("SIGTERM"),
+    kill: () => halt("SIGKILL"),
     async close() {
       await s.stop();
       await Deno.remove(dir, { recursive: true });
@@ -104,4 +121,21 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
   };
   await s.start();
   return s;
+}
+
+/** Starts a JetStream cluster of `n` nodes on 127.0.0.1; `url` lists them all. */
+export async function startCluster(n: number): Promise<{ nodes: NatsServer[]; url: string }> {
+  const ports = Array.from({ length: n }, () => freePort());
+  const clusterPorts = Array.from({ length: n }, () => freePort());
+  const nodes = await Promise.all(ports.map((port, i) =>
+    startNats({
+      port,
+      cluster: {
+        serverName: `n${i + 1}`,
+        port: clusterPorts[i],
+        routes: clusterPorts.filter((_, j) => j !== i),
+      },
+    })
+  ));
+  return { nodes, url: nodes.map((s) => s.url).join(",") };
 }

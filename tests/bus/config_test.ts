@@ -51,6 +51,8 @@ Deno.test("loadConfig() refuses bad bus values in one line naming the variable",
     [{ BUS_COLLECTOR_ID: "a b" }, 'BUS_COLLECTOR_ID="a b": must be'],
     [{ BUS_URL: "nats://n1", BUS_USER: "u", BUS_TOKEN: "t" }, "BUS_USER, BUS_TOKEN: set only one"],
     [{ BUS_PASSWORD: "secret" }, "BUS_PASSWORD: set BUS_USER too"],
+    [{ STORE: "none" }, "STORE=none: set BUS_URL too"],
+    [{ STORE: "nothing", BUS_URL: "nats://n1" }, "STORE=\"nothing\": must be 'database' or 'none'"],
   ];
   for (const [env, start] of bad) {
     const e = assertThrows(() => loadConfig(env), ConfigError);
@@ -89,4 +91,35 @@ Deno.test("serve's permissions cover the NATS servers, the creds and CA files an
   assert(!named.some((f) => f.startsWith("--allow-sys")), named.join(" "));
   const off = grants(loadConfig({ BUS_CREDS_FILE: "/etc/bmpmon/nats.creds" }));
   assert(!off.some((g) => g.for.startsWith("BUS_")), JSON.stringify(off));
+});
+
+Deno.test("bmpmon consume without BUS_URL, or with STORE=none, stops with one line", async () => {
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const dir = await Deno.makeTempDir();
+  try {
+    for (
+      const [env, line] of [
+        [{}, "bmpmon: BUS_URL: required by consume (the stream it stores from)"],
+        [
+          { BUS_URL: "nats://127.0.0.1:4222", STORE: "none" },
+          "bmpmon: STORE=none: consume writes into a store; unset STORE",
+        ],
+      ] as const
+    ) {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", main, "consume"],
+        env: { ...env, DATA_DIR: dir },
+        clearEnv: true,
+        cwd: dir,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(
+        [out.code, new TextDecoder().decode(out.stderr).trim()],
+        [2, line],
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
