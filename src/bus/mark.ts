@@ -23,6 +23,16 @@ export interface BusMark {
   sysNames: Record<string, string>;
 }
 
+/** The mark of `seq`: each router's last sequence number acked, each open connection's sysName. */
+export function markOf(
+  seq: number,
+  acked: Map<string, number>,
+  sysNames: Map<number, string>,
+): BusMark {
+  const names = Object.fromEntries([...sysNames].map(([k, v]) => [String(k), v]));
+  return { seq, routers: Object.fromEntries(acked), sysNames: names };
+}
+
 /** The mark file's path under `dataDir`. */
 export function markPath(dataDir: string): string {
   return `${dataDir}/bus/mark.json`;

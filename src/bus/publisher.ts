@@ -23,15 +23,9 @@ import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { RecordType, type SpoolCursor, type SpoolLog, type SpoolRecord } from "../spool/log.ts";
 import { oneLine } from "./errors.ts";
-import { type BusMark, markPath, readMark, writeMark } from "./mark.ts";
+import { markOf, markPath, readMark, writeMark } from "./mark.ts";
 import type { BusPublisherOptions, BusStatus, Conn, Entry } from "./publisher_types.ts";
-import {
-  BusHeader,
-  initiationSysName,
-  messageHeaders,
-  rawSubject,
-  routerToken,
-} from "./subject.ts";
+import { initiationSysName, messageHeaders, rawSubject, routerToken } from "./subject.ts";
 
 export type { BusPublisherOptions, BusStatus } from "./publisher_types.ts";
 
@@ -305,20 +299,11 @@ export class BusPublisher {
   #publish(r: SpoolRecord, c: Conn, body: Uint8Array, end?: string): void {
     const routerSeq = (this.#counters.get(c.token) ?? 0) + 1;
     this.#counters.set(c.token, routerSeq);
-    const hdrs = messageHeaders(c, this.#sysNames.get(r.conn), r, this.#id, routerSeq);
-    if (end !== undefined) hdrs.set(BusHeader.ConnectionEnd, end);
-    const closes = end === undefined ? undefined : r.conn;
+    const hdrs = messageHeaders(c, this.#sysNames.get(r.conn), r, this.#id, routerSeq, end);
     const subject = rawSubject(c.address);
-    const e: Entry = {
-      seq: r.seq,
-      state: "inflight",
-      subject,
-      body,
-      hdrs,
-      token: c.token,
-      routerSeq,
-      closes,
-    };
+    const e: Entry = { seq: r.seq, state: "inflight", subject, body, hdrs, routerSeq };
+    e.token = c.token;
+    if (end !== undefined) e.closes = r.conn;
     this.#push(e);
     this.#send(e);
   }
@@ -401,11 +386,7 @@ export class BusPublisher {
   #writeMark(): void {
     const seq = this.#ackedSeq;
     if (seq === this.#markedSeq) return;
-    const mark: BusMark = {
-      seq,
-      routers: Object.fromEntries(this.#acked),
-      sysNames: Object.fromEntries([...this.#sysNames].map(([k, v]) => [String(k), v])),
-    };
+    const mark = markOf(seq, this.#acked, this.#sysNames);
     try {
       writeMark(this.#markFile, mark);
       this.#markedSeq = seq;

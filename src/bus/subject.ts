@@ -63,13 +63,14 @@ export function rawSubject(address: string): string {
   return `bmp.raw.${routerToken(address)}`;
 }
 
-/** The headers of one published BMP message (README "Message bus"). */
+/** The headers of one published BMP message, or of a connection's `end` (README "Message bus"). */
 export function messageHeaders(
   c: { address: string; port: number },
   sysName: string | undefined,
   r: { time: number; conn: number },
   collectorId: string,
   routerSeq: number,
+  end?: string,
 ): MsgHdrs {
   const h = headers();
   h.set(BusHeader.RouterAddress, c.address);
@@ -79,6 +80,7 @@ export function messageHeaders(
   h.set(BusHeader.Collector, collectorId);
   h.set(BusHeader.RouterSeq, String(routerSeq));
   h.set(BusHeader.Connection, String(r.conn));
+  if (end !== undefined) h.set(BusHeader.ConnectionEnd, end);
   return h;
 }
 

@@ -41,9 +41,4 @@ export class NoStore implements StoreTarget, SpoolMarks {
   routerDown(_router: RouterConnection, _reason?: string, _seq?: number): Promise<void> {
     return Promise.resolve();
   }
-
-  /** Read-only queries: none can be answered here. */
-  query(_text: string, _params?: unknown[]): Promise<never> {
-    return Promise.reject(new Error(NO_STORE_QUERY));
-  }
 }

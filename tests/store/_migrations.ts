@@ -6,7 +6,11 @@
  */
 
 import type { Sql } from "postgres";
-import { migrationFiles } from "../../src/store/migrate.ts";
+import { readBmpStream } from "../../src/bmp/stream.ts";
+import { readInput } from "../../src/io/file.ts";
+import { migrate, migrationFiles } from "../../src/store/migrate.ts";
+import { StoreWriter } from "../../src/store/writer.ts";
+import { fixture } from "../_data.ts";
 
 /** The repository's migrations. */
 export const MIGRATIONS = new URL("../../migrations/", import.meta.url);
@@ -68,4 +72,24 @@ export async function insertOneRoute(sql: Sql): Promise<void> {
   await sql`INSERT INTO rib (peer_id, afi, safi, rd, route_key, path_id, prefix, attr_id,
     first_seen, last_change)
     VALUES (1, 1, 1, '', '10.0.0.0/8', 0, '10.0.0.0/8', 7, now(), now())`;
+}
+
+/** Migrates `sql` to the schema of just before migration `name`. */
+export async function migrateBefore(sql: Sql, name: string): Promise<void> {
+  const old = await migrationsBefore(name);
+  try {
+    await migrate(sql, { timescaledb: false, dir: old.dir });
+  } finally {
+    await old.remove();
+  }
+}
+
+/** Stores a lab capture's messages as router 192.0.2.1, its Peer Downs left out. */
+export async function storeLabRoutes(sql: Sql, rel: string): Promise<void> {
+  const writer = await StoreWriter.open(sql);
+  const router = await writer.router("192.0.2.1", "192.0.2.1");
+  for (const it of readBmpStream(await readInput(fixture(rel)))) {
+    if (it.message && it.message.kind !== "peer_down") await writer.write(router, it.message);
+  }
+  await writer.close();
 }

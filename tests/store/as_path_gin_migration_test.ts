@@ -6,31 +6,16 @@
  * @module
  */
 
-import { readBmpStream } from "../../src/bmp/stream.ts";
-import { readInput } from "../../src/io/file.ts";
 import { migrate } from "../../src/store/migrate.ts";
-import { StoreWriter } from "../../src/store/writer.ts";
 import { assert, assertEquals } from "../_assert.ts";
-import { fixture } from "../_data.ts";
 import { dbTest } from "./_db.ts";
-import { migrationsBefore } from "./_migrations.ts";
+import { migrateBefore, storeLabRoutes } from "./_migrations.ts";
 
 dbTest(
   "migration 0016: the as_path GIN goes, the routes through an AS stay the same",
   async (sql) => {
-    const old = await migrationsBefore("0016_drop_as_path_gin.sql");
-    try {
-      await migrate(sql, { timescaledb: false, dir: old.dir });
-    } finally {
-      await old.remove();
-    }
-    const writer = await StoreWriter.open(sql);
-    const router = await writer.router("192.0.2.1", "192.0.2.1");
-    const stream = await readInput(fixture("gobgp-frr-lab/frr-8.4-prepost-1k.bmp"));
-    for (const it of readBmpStream(stream)) {
-      if (it.message && it.message.kind !== "peer_down") await writer.write(router, it.message);
-    }
-    await writer.close();
+    await migrateBefore(sql, "0016_drop_as_path_gin.sql");
+    await storeLabRoutes(sql, "gobgp-frr-lab/frr-8.4-prepost-1k.bmp");
     const index = async () =>
       (await sql`SELECT count(*)::int AS n FROM pg_indexes WHERE indexname = 'path_attrs_as_path'`)[
         0

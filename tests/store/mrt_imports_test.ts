@@ -9,31 +9,17 @@ import { migrate } from "../../src/store/migrate.ts";
 import { assert, assertEquals } from "../_assert.ts";
 import { fixture } from "../_data.ts";
 import { importInto } from "../cli/_import.ts";
-import { readBmpStream } from "../../src/bmp/stream.ts";
-import { readInput } from "../../src/io/file.ts";
-import { StoreWriter } from "../../src/store/writer.ts";
 import { dbTest } from "./_db.ts";
-import { migrationsBefore } from "./_migrations.ts";
+import { migrateBefore, storeLabRoutes } from "./_migrations.ts";
 
 dbTest(
   "migration 0015: a database of 0014 with routes gets mrt_imports; imports then skip a file seen",
   async (sql) => {
-    const old = await migrationsBefore("0015_mrt_imports.sql");
-    try {
-      await migrate(sql, { timescaledb: false, dir: old.dir });
-    } finally {
-      await old.remove();
-    }
+    await migrateBefore(sql, "0015_mrt_imports.sql");
     const [{ t }] = await sql`SELECT to_regclass('mrt_imports')::text AS t`;
     assertEquals(t, null);
     // Routes stored under 0014 (0015 adds a table only: today's writer writes the rest).
-    const writer = await StoreWriter.open(sql);
-    const router = await writer.router("192.0.2.1", "192.0.2.1");
-    const stream = await readInput(fixture("gobgp-frr-lab/frr-8.4-prepost-1k.bmp"));
-    for (const it of readBmpStream(stream)) {
-      if (it.message && it.message.kind !== "peer_down") await writer.write(router, it.message);
-    }
-    await writer.close();
+    await storeLabRoutes(sql, "gobgp-frr-lab/frr-8.4-prepost-1k.bmp");
     const [{ last }] = await sql`SELECT max(name) AS last FROM schema_migrations`;
     assertEquals(last, "0014_rpki_plan.sql");
     const [before] = await sql`SELECT count(*)::int AS n, md5(string_agg(prefix::text, ',' ORDER BY
