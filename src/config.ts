@@ -86,7 +86,9 @@ export const ENV_VARS = [
   "BUS_MAX_AGE",
   "BUS_MAX_BYTES",
   "BUS_COLLECTOR_ID",
+  "BUS_PARSED",
   "STORE",
+  "CONSUME_MEMBER",
 ] as const;
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -222,10 +224,25 @@ const schema = z.object({
     /^[A-Za-z0-9_.:-]{1,128}$/,
     "must be 1 to 128 letters, digits, '_', '.', ':' or '-'",
   ).optional(),
+  // Decoded messages on bmp.parsed.* too (README "Parsed messages"): off, they cost CPU.
+  BUS_PARSED: z.preprocess(
+    (v) => typeof v === "string" ? v.toLowerCase() : v,
+    z.enum(["true", "false"], { message: "must be 'true' or 'false'" }),
+  ).default("false").transform((v) => v === "true"),
   // `none`: an edge collector (README "Several sites"): spool and bus only, no database.
   STORE: z.enum(["database", "none"], { message: "must be 'database' or 'none'" }).default(
     "database",
   ),
+  // `consume`: which of the members sharing a stream this one is (README "Several sites").
+  CONSUME_MEMBER: z.string().transform((v, ctx) => {
+    const m = /^(\d{1,2})\/(\d{1,2})$/.exec(v.trim());
+    const [index, count] = m ? [Number(m[1]), Number(m[2])] : [0, 0];
+    if (index < 1 || index > count) {
+      ctx.addIssue({ code: "custom", message: "must be like '1/2': member 1 to N of N (N ≤ 99)" });
+      return z.NEVER;
+    }
+    return { index, count };
+  }).default("1/1"),
 });
 
 /** The validated configuration. */
@@ -307,6 +324,9 @@ export function loadConfig(env: Record<string, string | undefined>, envFileText?
       "STORE=none: set BUS_URL too (an edge collector keeps nothing itself: its messages go " +
         "to the bus)",
     );
+  }
+  if (d.BUS_PARSED && !d.BUS_URL) {
+    throw new ConfigError("BUS_PARSED=true: set BUS_URL too (parsed messages go to the bus)");
   }
   if (d.BUS_PASSWORD !== undefined && !d.BUS_USER) {
     throw new ConfigError("BUS_PASSWORD: set BUS_USER too");

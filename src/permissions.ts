@@ -8,7 +8,7 @@
 
 import { fileURLToPath } from "node:url";
 import { type Config, ConfigError, ENV_VARS, PYBMPMON_DB_VARS } from "./config.ts";
-import { controlSocketPath } from "./control/api.ts";
+import { consumeSocketPath, controlSocketPath } from "./control/api.ts";
 import { embeddedReadPaths, embeddedSocketPath } from "./store/embedded/paths.ts";
 
 /**
@@ -121,6 +121,11 @@ export function grants(config: Config, opts: PermissionOptions = {}): Grant[] {
     }
   }
   add("net", `unix:${controlSocketPath(config.dataDir)}`, "DATA_DIR (control socket)");
+  if (config.BUS_URL) {
+    // `consume` answers on a socket of its own (README "Several sites").
+    const path = consumeSocketPath(config.dataDir, config.BUS_STREAM, config.CONSUME_MEMBER);
+    add("net", `unix:${path}`, "DATA_DIR (consume's control socket)");
+  }
   if (config.SENTRY_DSN) {
     const u = new URL(config.SENTRY_DSN);
     add("net", hostPort(u.hostname, u.port || (u.protocol === "http:" ? 80 : 443)), "SENTRY_DSN");

@@ -6,8 +6,10 @@
  * bmpmon_bus_published_total           messages acked by JetStream (duplicates included)
  * bmpmon_bus_published_bytes_total     their BMP bytes
  * bmpmon_bus_duplicates_total          of those, acked as already stored (a retry, a replay)
+ * bmpmon_bus_parsed_total              bmp.parsed.* messages acked (BUS_PARSED)
+ * bmpmon_bus_parsed_bytes_total        their JSON bytes
  * bmpmon_bus_publish_errors_total      publishes that failed (then retried)
- * bmpmon_bus_dropped_total             messages the bus can never store (above max_payload)
+ * bmpmon_bus_dropped_total             messages, raw or parsed, never stored (above max_payload)
  * bmpmon_bus_unacked                   publishes in flight, awaiting their ack
  * bmpmon_bus_backlog                   spool records the publisher has not read yet
  * ```
@@ -36,13 +38,21 @@ export function registerBusMetrics(registry: Registry, status: () => BusStatus):
     "bmpmon_bus_duplicates_total",
     "Messages JetStream acked as already stored (a retry or a replay after a restart).",
   );
+  const parsed = registry.counter(
+    "bmpmon_bus_parsed_total",
+    "Decoded messages (bmp.parsed.*, BUS_PARSED) acked by JetStream.",
+  );
+  const parsedBytes = registry.counter(
+    "bmpmon_bus_parsed_bytes_total",
+    "JSON bytes of the decoded messages acked by JetStream.",
+  );
   const errors = registry.counter(
     "bmpmon_bus_publish_errors_total",
     "Publishes that failed; each is retried until acked.",
   );
   const dropped = registry.counter(
     "bmpmon_bus_dropped_total",
-    "Messages never published: larger than the server's max_payload.",
+    "Messages, raw or parsed, never published: larger than the server's max_payload.",
   );
   const unacked = registry.gauge("bmpmon_bus_unacked", "Publishes in flight, awaiting their ack.");
   const backlog = registry.gauge(
@@ -55,6 +65,8 @@ export function registerBusMetrics(registry: Registry, status: () => BusStatus):
     published.labels().set(s.published);
     bytes.labels().set(s.bytes);
     duplicates.labels().set(s.duplicates);
+    parsed.labels().set(s.parsed);
+    parsedBytes.labels().set(s.parsedBytes);
     errors.labels().set(s.errors);
     dropped.labels().set(s.dropped);
     unacked.labels().set(s.inFlight);

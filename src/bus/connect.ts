@@ -42,6 +42,7 @@ export function streamSettings(config: Config): StreamSettings {
     replicas: config.BUS_REPLICAS,
     maxAgeMs: config.BUS_MAX_AGE,
     maxBytes: config.BUS_MAX_BYTES,
+    parsed: config.BUS_PARSED,
   };
 }
 

@@ -46,12 +46,17 @@ export interface ConsumerStats {
   orphanEnds: number;
   /** Messages the decoder rejected (stored as decode errors). */
   decodeErrors: number;
+  /** Messages of routers another member stores (CONSUME_MEMBER), skipped. */
+  others: number;
+  /** Decoded copies (`bmp.parsed.*`, BUS_PARSED) of messages read raw as well, skipped. */
+  parsed: number;
 }
 
 /** Feeds a store target from the stream. */
 export class BusConsumer {
   readonly #target: StoreTarget;
   readonly #marks: SpoolMarks;
+  readonly #owns: (address: string) => boolean;
   readonly #conns = new Map<string, Conn>();
   #nextId = 1;
   #last = 0;
@@ -61,11 +66,19 @@ export class BusConsumer {
     foreign: 0,
     orphanEnds: 0,
     decodeErrors: 0,
+    others: 0,
+    parsed: 0,
   };
 
-  constructor(target: StoreTarget, marks: SpoolMarks) {
+  /** @param owns whether this consumer stores the router at an address (default: all) */
+  constructor(
+    target: StoreTarget,
+    marks: SpoolMarks,
+    owns: (address: string) => boolean = () => true,
+  ) {
     this.#target = target;
     this.#marks = marks;
+    this.#owns = owns;
   }
 
   /** Connections open now. */
@@ -91,10 +104,19 @@ export class BusConsumer {
   /** Handles one message; resolves when the store has taken it (backpressure). */
   async handle(m: BusMessage): Promise<void> {
     this.#last = m.seq;
+    // A decoded copy (bmp.parsed.*, BUS_PARSED) of a message that is read raw as well.
+    if (m.header(BusHeader.ParsedVersion) !== undefined) {
+      this.stats.parsed++;
+      return;
+    }
     const address = m.header(BusHeader.RouterAddress);
     const connection = m.header(BusHeader.Connection);
     if (!address || !connection) {
       this.stats.foreign++;
+      return;
+    }
+    if (!this.#owns(address)) {
+      this.stats.others++;
       return;
     }
     const key = `${m.header(BusHeader.Collector) ?? ""}/${connection}`;

@@ -5,7 +5,8 @@
  * ```text
  * {"seq": 1234,                       every spool record up to 1234 is acked by JetStream
  *  "routers": {"192_0_2_1": 812},     the last Bmp-Router-Seq per router subject at that point
- *  "sysNames": {"17": "r1.lab"}}      sysName per spool connection still open at that point
+ *  "sysNames": {"17": "r1.lab"},      sysName per spool connection still open at that point
+ *  "offsets": {"17": 52311}}          BUS_PARSED: where each open connection's stream was
  * ```
  *
  * Written to a temporary file and renamed, so a crash leaves the old mark or the new one.
@@ -21,16 +22,25 @@ export interface BusMark {
   seq: number;
   routers: Record<string, number>;
   sysNames: Record<string, string>;
+  /** Byte offset, per open connection, after its last message acked (parsed.ts). */
+  offsets?: Record<string, number>;
 }
 
-/** The mark of `seq`: each router's last sequence number acked, each open connection's sysName. */
+/**
+ * The mark of `seq`: each router's last sequence number acked, each open connection's
+ * sysName (and stream offset, when parsed messages are published).
+ */
 export function markOf(
   seq: number,
   acked: Map<string, number>,
   sysNames: Map<number, string>,
+  offsets?: Map<number, number>,
 ): BusMark {
-  const names = Object.fromEntries([...sysNames].map(([k, v]) => [String(k), v]));
-  return { seq, routers: Object.fromEntries(acked), sysNames: names };
+  const byConn = <T>(m: Map<number, T>) =>
+    Object.fromEntries([...m].map(([k, v]) => [String(k), v]));
+  const mark: BusMark = { seq, routers: Object.fromEntries(acked), sysNames: byConn(sysNames) };
+  if (offsets) mark.offsets = byConn(offsets);
+  return mark;
 }
 
 /** The mark file's path under `dataDir`. */
@@ -51,7 +61,7 @@ export function readMark(path: string): BusMark {
   if (!Number.isSafeInteger(v?.seq) || typeof v.routers !== "object") {
     throw new Error(`Cannot read bus mark ${path}: not a mark file`);
   }
-  return { seq: v.seq, routers: v.routers ?? {}, sysNames: v.sysNames ?? {} };
+  return { seq: v.seq, routers: v.routers ?? {}, sysNames: v.sysNames ?? {}, offsets: v.offsets };
 }
 
 /** Writes the mark atomically (temporary file, fsync, rename). */

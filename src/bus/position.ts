@@ -16,22 +16,36 @@
 export interface ConsumePosition {
   /** First stream sequence number to read again. */
   seq: number;
+  /**
+   * The spool marks' source of the member that wrote it (src/bus/membership.ts); absent
+   * in files written before there were several members.
+   */
+  source?: string;
 }
 
-/** The position file of `stream` under `dataDir`. */
-export function positionPath(dataDir: string, stream: string): string {
-  return `${dataDir}/consume/${stream}.json`;
+/** The position file `name` (src/bus/membership.ts positionName) under `dataDir`. */
+export function positionPath(dataDir: string, name: string): string {
+  return `${dataDir}/consume/${name}`;
 }
 
-/** The saved position, or sequence 1 (the stream's start) without a readable file. */
-export function readPosition(path: string): ConsumePosition {
+/**
+ * The saved position, or sequence 1 (the stream's start) without a readable file;
+ * `found` says whether there was one.
+ */
+export function readPosition(path: string): ConsumePosition & { found: boolean } {
   try {
     const p = JSON.parse(Deno.readTextFileSync(path));
-    if (Number.isSafeInteger(p.seq) && p.seq >= 1) return { seq: p.seq };
+    if (Number.isSafeInteger(p.seq) && p.seq >= 1) {
+      return {
+        seq: p.seq,
+        source: typeof p.source === "string" ? p.source : undefined,
+        found: true,
+      };
+    }
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound) && !(e instanceof SyntaxError)) throw e;
   }
-  return { seq: 1 };
+  return { seq: 1, found: false };
 }
 
 /** Saves the position (write to a temporary file, then rename: never half a file). */

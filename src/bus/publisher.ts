@@ -13,7 +13,8 @@
  * or repeated after a restart, is stored once (the stream's duplicate window). After a
  * failure, or a disconnect, nothing new is sent: the publisher waits for every publish in
  * flight to settle and sends the failed ones again in their order, so the stream keeps
- * arrival order.
+ * arrival order. With BUS_PARSED a message's decoded records (parsed.ts) are parts of its
+ * entry: the entry, and so the mark, waits for all of their acks.
  *
  * @module
  */
@@ -23,8 +24,10 @@ import type { JetStreamClient, PubAck } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { RecordType, type SpoolCursor, type SpoolLog, type SpoolRecord } from "../spool/log.ts";
 import { oneLine } from "./errors.ts";
+import { BusLink } from "./link.ts";
 import { markOf, markPath, readMark, writeMark } from "./mark.ts";
-import type { BusPublisherOptions, BusStatus, Conn, Entry } from "./publisher_types.ts";
+import { ParsedEncoder, type ParsedRecord as Parsed } from "./parsed.ts";
+import type { BusPublisherOptions, BusStatus, Conn, Entry, Part } from "./publisher_types.ts";
 import { initiationSysName, messageHeaders, rawSubject, routerToken } from "./subject.ts";
 
 export type { BusPublisherOptions, BusStatus } from "./publisher_types.ts";
@@ -43,6 +46,8 @@ export class BusPublisher {
   readonly #timeout: number;
   readonly #markFile: string;
   readonly #log: NonNullable<BusPublisherOptions["log"]>;
+  /** BUS_PARSED: each connection's decoder state, for the `bmp.parsed.*` records. */
+  readonly #parsed?: ParsedEncoder;
   readonly #conns = new Map<number, Conn>();
   /** Connection → sysName of its Initiation. */
   readonly #sysNames = new Map<number, string>();
@@ -53,6 +58,7 @@ export class BusPublisher {
   /** Records read and not yet acked in order. */
   readonly #queue = new AckQueue();
   #inFlight = 0;
+  /** Parts whose publish failed, to be sent again. */
   #failed = 0;
   /** Records up to this are acked, in order. */
   #ackedSeq: number;
@@ -62,10 +68,7 @@ export class BusPublisher {
   readonly #resumeAfter: number;
   #nextRead: number;
   #cursor: SpoolCursor;
-  #connected = true;
-  /** Set at a disconnect: nothing new is sent until the publishes then in flight settle. */
-  #settleFirst = false;
-  #downSince?: number;
+  readonly #link: BusLink;
   #closed = false;
   #wake?: () => void;
   #loop?: Promise<void>;
@@ -88,6 +91,10 @@ export class BusPublisher {
     this.#window = opts.window ?? 512;
     this.#timeout = opts.ackTimeoutMs ?? 5000;
     this.#log = opts.log ?? (() => {});
+    this.#link = new BusLink(bus.nc, this.#log, {
+      fields: () => ({ ackedSeq: this.#ackedSeq, backlog: this.status().backlog }),
+      onBack: () => this.#wake?.(),
+    });
     this.#markFile = markPath(opts.dataDir);
     const mark = readMark(this.#markFile);
     for (const [k, v] of Object.entries(mark.routers)) {
@@ -95,6 +102,7 @@ export class BusPublisher {
       this.#acked.set(k, v);
     }
     for (const [k, v] of Object.entries(mark.sysNames)) this.#sysNames.set(Number(k), v);
+    if (opts.parsed) this.#parsed = new ParsedEncoder(mark.offsets);
     this.#resumeAfter = this.#ackedSeq = this.#markedSeq = mark.seq;
     // msgIDs must not repeat: numbering goes on past what was published (a spool deleted).
     spool.advanceTo(mark.seq + 1);
@@ -114,7 +122,7 @@ export class BusPublisher {
   /** Starts publishing, and following the connection's state. */
   start(): void {
     this.#loop ??= this.#run();
-    void this.#watch();
+    void this.#link.watch();
   }
 
   /**
@@ -127,12 +135,13 @@ export class BusPublisher {
 
   status(): BusStatus {
     return {
-      connected: this.#connected,
+      connected: this.#link.connected,
       ...this.#stats,
+      ...(this.#parsed?.counts() ?? { parsed: 0, parsedBytes: 0 }),
       inFlight: this.#inFlight,
       backlog: Math.max(0, this.#spool.nextSeq - this.#nextRead),
       ackedSeq: this.#ackedSeq,
-      downSince: this.#downSince,
+      downSince: this.#link.downSince,
     };
   }
 
@@ -157,7 +166,7 @@ export class BusPublisher {
    * @returns true when every record was acked
    */
   async close(ms: number): Promise<boolean> {
-    const done = await this.settle(this.#up() ? ms : 0);
+    const done = await this.settle(this.#link.up() ? ms : 0);
     this.#closed = true;
     this.#wake?.();
     await this.#loop;
@@ -166,41 +175,6 @@ export class BusPublisher {
     this.#cursor.close();
     await this.#nc.close().catch(() => {});
     return done;
-  }
-
-  async #watch(): Promise<void> {
-    for await (const s of this.#nc.status()) {
-      if (s.type === "disconnect" && this.#connected) {
-        this.#connected = false;
-        this.#settleFirst = true;
-        this.#downSince = Date.now();
-        this.#log("warn", "bus down: the spool keeps messages until it is back", {
-          server: s.server,
-          ackedSeq: this.#ackedSeq,
-        });
-      } else if (s.type === "reconnect") {
-        const downMs = this.#downSince ? Date.now() - this.#downSince : 0;
-        this.#connected = true;
-        this.#downSince = undefined;
-        this.#log("info", "bus back: publishing the backlog", {
-          server: s.server,
-          down_s: Math.round(downMs / 100) / 10,
-          backlog: this.status().backlog,
-        });
-        this.#wake?.();
-      }
-    }
-  }
-
-  /**
-   * Whether to send now. Besides the status events (which come late), the client's own
-   * flag: what is published while it is disconnected waits in its buffer and goes out on
-   * reconnect, ahead of the publishes lost with the old connection, which would then be
-   * stored after newer ones.
-   */
-  #up(): boolean {
-    const protocol = (this.#nc as { protocol?: { connected?: unknown } }).protocol;
-    return this.#connected && protocol?.connected !== false;
   }
 
   /** Waits until woken (an ack, a reconnect) or `ms` pass. */
@@ -219,19 +193,19 @@ export class BusPublisher {
     let backoff = 100;
     let reads = 0;
     while (!this.#closed) {
-      if (this.#settleFirst) {
+      if (this.#link.settleFirst) {
         // Those may have been lost with the old connection: they time out and go again
         // before anything newer, or the stream would hold them after newer ones.
         if (this.#inFlight > 0) {
           await this.#sleep(200);
           continue;
         }
-        this.#settleFirst = false;
+        this.#link.settleFirst = false;
       }
       if (this.#failed > 0) {
         // Nothing new until every publish in flight has settled: then the failed ones go
         // again, in order, ahead of anything newer.
-        if (this.#inFlight > 0 || !this.#up()) {
+        if (this.#inFlight > 0 || !this.#link.up()) {
           await this.#sleep(200);
           continue;
         }
@@ -241,7 +215,7 @@ export class BusPublisher {
         continue;
       }
       backoff = 100;
-      if (!this.#up() || this.#inFlight >= this.#window) {
+      if (!this.#link.up() || this.#inFlight >= this.#window) {
         await this.#sleep(200);
         continue;
       }
@@ -259,6 +233,8 @@ export class BusPublisher {
 
   #read(r: SpoolRecord): void {
     const replay = r.seq <= this.#resumeAfter;
+    const publish = !replay && r.type === RecordType.Message && this.#conns.has(r.conn);
+    const parsed = this.#parsed?.read(r, publish);
     switch (r.type) {
       case RecordType.ConnUp: {
         const { address, port } = JSON.parse(decoder.decode(r.body));
@@ -275,7 +251,7 @@ export class BusPublisher {
         }
         // The connection's end goes on its subject, after its messages: a consumer that
         // stores them (`bmpmon consume`) closes its peers as `serve` does.
-        return this.#publish(r, c, new Uint8Array(0), decoder.decode(r.body) || "closed");
+        return this.#publish(r, c, new Uint8Array(0), { end: decoder.decode(r.body) || "closed" });
       }
       case RecordType.Message: {
         const sysName = r.body[5] === INITIATION ? initiationSysName(r.body) : undefined;
@@ -289,42 +265,47 @@ export class BusPublisher {
           });
           break;
         }
-        return this.#publish(r, c, r.body);
+        return this.#publish(r, c, r.body, { parsed });
       }
     }
     if (!replay) this.#push({ seq: r.seq, state: "done" });
   }
 
-  /** Publishes `body` on the connection's subject: a message, or its end (`end`). */
-  #publish(r: SpoolRecord, c: Conn, body: Uint8Array, end?: string): void {
+  /** Publishes a message (or its connection's `end`), then its decoded records if any. */
+  #publish(r: SpoolRecord, c: Conn, body: Uint8Array, o: { end?: string; parsed?: Parsed[] }) {
+    const { end, parsed } = o;
     const routerSeq = (this.#counters.get(c.token) ?? 0) + 1;
     this.#counters.set(c.token, routerSeq);
-    const hdrs = messageHeaders(c, this.#sysNames.get(r.conn), r, this.#id, routerSeq, end);
-    const subject = rawSubject(c.address);
-    const e: Entry = { seq: r.seq, state: "inflight", subject, body, hdrs, routerSeq };
-    e.token = c.token;
+    const headers = () =>
+      messageHeaders(c, this.#sysNames.get(r.conn), r, this.#id, routerSeq, end);
+    const [subject, msgID] = [rawSubject(c.address), `${this.#id}:${r.seq}`];
+    const raw: Part = { subject, body, hdrs: headers(), msgID, state: "inflight" };
+    const e: Entry = { seq: r.seq, state: "inflight", parts: [raw], token: c.token, routerSeq };
     if (end !== undefined) e.closes = r.conn;
+    if (parsed?.length) this.#parsed!.attach(e, { records: parsed, ...c, conn: r.conn, headers });
     this.#push(e);
     this.#send(e);
   }
 
   #push(e: Entry): void {
-    if (this.#queue.empty && e.state === "done") {
-      this.#ackedSeq = e.seq; // nothing ahead of it: done at once
-      if (e.closes !== undefined) this.#sysNames.delete(e.closes);
-      return;
-    }
+    if (this.#queue.empty && e.state === "done") return this.#passed(e); // nothing ahead
     this.#queue.push(e);
   }
 
+  /** Sends the parts of `e` not acked yet, in order. */
   #send(e: Entry): void {
     e.state = "inflight";
+    for (const part of e.parts!) if (part.state !== "done") this.#sendPart(e, part);
+  }
+
+  #sendPart(e: Entry, part: Part): void {
+    part.state = "inflight";
     this.#inFlight++;
     let p: Promise<PubAck>;
     try {
-      p = this.#js.publish(e.subject!, e.body!, {
-        msgID: `${this.#id}:${e.seq}`,
-        headers: e.hdrs!,
+      p = this.#js.publish(part.subject, part.body, {
+        msgID: part.msgID,
+        headers: part.hdrs,
         timeout: this.#timeout,
       });
     } catch (err) {
@@ -332,24 +313,28 @@ export class BusPublisher {
     }
     p.then((ack) => {
       this.#inFlight--;
-      e.state = "done";
-      this.#stats.published++;
-      this.#stats.bytes += e.body!.length;
-      if (ack.duplicate) this.#stats.duplicates++;
-      this.#advance();
+      part.state = "done";
+      if (part.parsed) this.#parsed!.count(part.body.length);
+      else {
+        this.#stats.published++;
+        this.#stats.bytes += part.body.length;
+        if (ack.duplicate) this.#stats.duplicates++;
+      }
+      this.#partDone(e);
     }, (err) => {
       this.#inFlight--;
       this.#stats.errors++;
       if (/max.?payload/i.test(String(err?.message ?? err))) {
         // It can never be stored: said once, counted, and the rest goes on.
         this.#stats.dropped++;
-        e.state = "done";
+        part.state = "done";
         this.#log("error", "message too large for the bus, not published: {error}", {
           seq: e.seq,
-          bytes: e.body!.length,
+          subject: part.subject,
+          bytes: part.body.length,
           error: oneLine(err),
         });
-        this.#advance();
+        this.#partDone(e);
         return;
       }
       if (this.#failed === 0) {
@@ -358,35 +343,48 @@ export class BusPublisher {
           error: oneLine(err),
         });
       }
+      part.state = "failed";
       e.state = "failed";
       this.#failed++;
       this.#wake?.();
     });
   }
 
-  /** Sends every failed entry again, oldest first. */
+  /** A part of `e` is acked (or dropped): `e` is done with its last one. */
+  #partDone(e: Entry): void {
+    if (e.state === "inflight" && e.parts!.every((p) => p.state === "done")) {
+      e.state = "done";
+      this.#advance();
+    } else this.#wake?.();
+  }
+
+  /** Sends every failed part again, oldest first. */
   #resend(): void {
     for (const e of this.#queue.waiting()) {
       if (e.state !== "failed") continue;
-      this.#failed--;
+      this.#failed -= e.parts!.filter((p) => p.state === "failed").length;
       this.#send(e);
     }
   }
 
   /** Moves the acked mark over the entries done at the head of the queue. */
   #advance(): void {
-    for (const e of this.#queue.done()) {
-      this.#ackedSeq = e.seq;
-      if (e.token !== undefined) this.#acked.set(e.token, e.routerSeq!);
-      if (e.closes !== undefined) this.#sysNames.delete(e.closes);
-    }
+    for (const e of this.#queue.done()) this.#passed(e);
     this.#wake?.();
+  }
+
+  /** `e` and every record before it are done: the mark may pass it. */
+  #passed(e: Entry): void {
+    this.#ackedSeq = e.seq;
+    if (e.token !== undefined) this.#acked.set(e.token, e.routerSeq!);
+    if (e.closes !== undefined) this.#sysNames.delete(e.closes);
+    this.#parsed?.passed(e);
   }
 
   #writeMark(): void {
     const seq = this.#ackedSeq;
     if (seq === this.#markedSeq) return;
-    const mark = markOf(seq, this.#acked, this.#sysNames);
+    const mark = markOf(seq, this.#acked, this.#sysNames, this.#parsed?.ackedOffsets());
     try {
       writeMark(this.#markFile, mark);
       this.#markedSeq = seq;

@@ -19,6 +19,8 @@ export interface BusPublisherOptions {
   markMs?: number;
   /** How long a publish waits for its ack, ms (default 5000). */
   ackTimeoutMs?: number;
+  /** BUS_PARSED: publish each message decoded as well, on `bmp.parsed.*` (parsed.ts). */
+  parsed?: boolean;
   log?: (
     level: "info" | "warn" | "error",
     message: string,
@@ -34,9 +36,12 @@ export interface BusStatus {
   bytes: number;
   /** Of those, acked as duplicates (already stored: a retry or a replay). */
   duplicates: number;
+  /** `bmp.parsed.*` messages and their JSON bytes acked by JetStream (BUS_PARSED). */
+  parsed: number;
+  parsedBytes: number;
   /** Publishes that failed (each retried until acked, unless it can never be stored). */
   errors: number;
-  /** Messages never stored (larger than the server's max_payload). */
+  /** Messages, raw or parsed, never stored (larger than the server's max_payload). */
   dropped: number;
   /** Publishes awaiting their ack. */
   inFlight: number;
@@ -48,18 +53,31 @@ export interface BusStatus {
   downSince?: number;
 }
 
+/** One NATS message of an entry: the raw BMP message, or a decoded record of it. */
+export interface Part {
+  subject: string;
+  body: Uint8Array;
+  hdrs: MsgHdrs;
+  msgID: string;
+  /** A `bmp.parsed.*` record: counted apart from the BMP messages. */
+  parsed?: true;
+  state: "inflight" | "done" | "failed";
+}
+
 /** One spool record on its way to the bus (internal to the publisher). */
 export interface Entry {
   seq: number;
-  /** Nothing to send (not a message), acked, or waiting. */
+  /** Nothing to send (not a message), every part acked, or waiting. */
   state: "done" | "inflight" | "failed";
-  subject?: string;
-  body?: Uint8Array;
-  hdrs?: MsgHdrs;
+  /** What it publishes: the raw message first, then its decoded records. */
+  parts?: Part[];
   token?: string;
   routerSeq?: number;
   /** A ConnDown: its connection's sysName is forgotten once this is acked. */
   closes?: number;
+  /** With parsed records: the connection, and its stream offset after this message. */
+  conn?: number;
+  streamEnd?: number;
 }
 
 /** A router connection the spool shows open (internal to the publisher). */

@@ -6,9 +6,10 @@
  * BUS_REPLICAS and a duplicate window of {@linkcode DUPLICATE_WINDOW_MS}: a message
  * published again within it (same msgID) is stored once.
  *
- * An existing stream that cannot work (it lacks `bmp.raw.>`, other retention, other replica
- * count, a shorter duplicate window) is an error naming the setting; other differences
- * (age, size, storage) are warnings: the operator may have changed them on purpose.
+ * An existing stream that cannot work (it lacks `bmp.raw.>`, or `bmp.parsed.>` with
+ * BUS_PARSED, other retention, other replica count, a shorter duplicate window) is an
+ * error naming the setting; other differences (age, size, storage) are warnings: the
+ * operator may have changed them on purpose.
  *
  * @module
  */
@@ -37,6 +38,8 @@ export interface StreamSettings {
   maxAgeMs: number;
   /** -1: no size limit. */
   maxBytes: number;
+  /** BUS_PARSED: the stream must hold `bmp.parsed.>` as well. */
+  parsed?: boolean;
 }
 
 /** The JetStream configuration of a new stream. */
@@ -85,11 +88,18 @@ export async function ensureStream(
 export function checkStream(c: StreamConfig, s: StreamSettings): string[] {
   const name = `stream ${s.name}`;
   const subjects = c.subjects ?? [];
-  const covers = subjects.some((x) => x === "bmp.raw.>" || x === "bmp.>" || x === ">");
-  if (!covers) {
+  const covers = (want: string) => subjects.some((x) => x === want || x === "bmp.>" || x === ">");
+  if (!covers("bmp.raw.>")) {
     throw new BusError(
       `BUS_STREAM=${s.name}: ${name} exists with subjects ${JSON.stringify(subjects)}, ` +
         "not bmp.raw.> (use another BUS_STREAM or change the stream)",
+    );
+  }
+  // Publishes outside every stream are never acked: the bus would stall on the first one.
+  if (s.parsed && !covers("bmp.parsed.>")) {
+    throw new BusError(
+      `BUS_PARSED=true: ${name} exists with subjects ${JSON.stringify(subjects)}, ` +
+        "not bmp.parsed.> (add it to the stream or unset BUS_PARSED)",
     );
   }
   if (c.retention !== RetentionPolicy.Limits) {

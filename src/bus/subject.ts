@@ -2,8 +2,8 @@
  * Subjects and headers of what `serve` publishes on the bus (README "Message bus").
  *
  * ```text
- * bmp.raw.<router>     one raw BMP message (common header included) per NATS message
- * bmp.parsed.<router>  reserved for decoded messages (not published yet)
+ * bmp.raw.<router>            one raw BMP message (common header included) per NATS message
+ * bmp.parsed.<kind>.<router>  with BUS_PARSED: the same message decoded, as JSON (parsed.ts)
  * ```
  *
  * `<router>` is the router's address with `.` → `_` and `:` → `-` (any other character
@@ -17,10 +17,10 @@ import { COMMON_HEADER_LENGTH } from "../bmp/common_header.ts";
 import { decodeInitiation } from "../bmp/initiation.ts";
 import { WireReader } from "../wire/reader.ts";
 
-/** The subjects the stream holds: raw messages, and parsed ones (reserved). */
+/** The subjects the stream holds: raw messages, and parsed ones (BUS_PARSED). */
 export const STREAM_SUBJECTS = ["bmp.raw.>", "bmp.parsed.>"] as const;
 
-/** The headers of every `bmp.raw.*` message. */
+/** The headers of every `bmp.raw.*` message (and of `bmp.parsed.*`, which adds one). */
 export const BusHeader = {
   /** The router's IP address, as the collector saw it. */
   RouterAddress: "Bmp-Router-Address",
@@ -41,6 +41,11 @@ export const BusHeader = {
    * ended, as the collector logged it. A consumer closes the connection's peers on it.
    */
   ConnectionEnd: "Bmp-Connection-End",
+  /**
+   * Only on `bmp.parsed.*`: the version of its JSON body (README "Parsed messages"). A
+   * consumer of raw messages skips messages that have it.
+   */
+  ParsedVersion: "Bmp-Parsed-Version",
 } as const;
 
 /**
@@ -61,6 +66,20 @@ export function routerToken(address: string): string {
 /** The subject of a router's raw BMP messages. */
 export function rawSubject(address: string): string {
   return `bmp.raw.${routerToken(address)}`;
+}
+
+/**
+ * The subject of a router's decoded messages of one `kind` (a `kind` of `decode --format
+ * jsonl`: `route_monitoring`, `peer_up`, …, `error`).
+ *
+ * @example
+ * ```ts
+ * import { parsedSubject } from "./subject.ts";
+ * if (parsedSubject("peer_up", "192.0.2.1") !== "bmp.parsed.peer_up.192_0_2_1") throw new Error();
+ * ```
+ */
+export function parsedSubject(kind: string, address: string): string {
+  return `bmp.parsed.${kind}.${routerToken(address)}`;
 }
 
 /** The headers of one published BMP message, or of a connection's `end` (README "Message bus"). */

@@ -1,18 +1,24 @@
 /**
  * `bmpmon consume`: the store behind the bus (README "Several sites"). Reads `BUS_STREAM`
  * with an ordered JetStream consumer from where it left off and writes what edge
- * collectors published into the store, through the writer `serve` uses. SIGTERM/SIGINT
- * stop reading, commit what was read, save the position and exit 0.
+ * collectors published into the store, through the writer `serve` uses. Answers `bmpmon
+ * show summary` on its control socket and, with METRICS_LISTEN, `/metrics` and `/healthz`
+ * (src/control/consume_plane.ts). SIGTERM/SIGINT stop reading, commit what was read, save
+ * the position and exit 0.
  *
  * @module
  */
 
 import { DeliverPolicy } from "@nats-io/jetstream";
 import { openBus } from "../bus/connect.ts";
+import { ConsumeRun } from "../bus/consume_status.ts";
 import { BusConsumer } from "../bus/consumer.ts";
 import { oneLine } from "../bus/errors.ts";
+import { claimMarks, markSource, memberOf, positionName } from "../bus/membership.ts";
 import { positionPath, readPosition, writePosition } from "../bus/position.ts";
+import { STREAM_SUBJECTS } from "../bus/subject.ts";
 import { type Config, ConfigError } from "../config.ts";
+import { type ConsumePlane, startConsumePlane } from "../control/consume_plane.ts";
 import { logger, setupLogging } from "../log.ts";
 import { StepProgress } from "./progress.ts";
 import { openServeStore } from "./serve_store.ts";
@@ -37,20 +43,43 @@ export async function runConsume(config: Config): Promise<number> {
   const log = logger("consume");
   const bus = await openBus(config);
   for (const w of bus.warnings) log.warn(w, {});
-  const db = await openServeStore(config, new StepProgress("migrate"));
-  const file = positionPath(config.dataDir, config.BUS_STREAM);
-  const start = readPosition(file).seq;
-  const consumer = new BusConsumer(db.target, db.marks);
+  const member = config.CONSUME_MEMBER;
+  const source = markSource(config.BUS_STREAM, member);
+  const db = await openServeStore(config, new StepProgress("migrate"), { markSource: source });
+  const file = positionPath(config.dataDir, positionName(config.BUS_STREAM, member));
+  const position = readPosition(file);
+  const start = position.seq;
+  const owns = (address: string) => memberOf(address, member.count) === member.index;
+  const consumer = new BusConsumer(db.target, db.marks, owns);
+  const servers = config.BUS_URL.map((s) => s.url);
+  const run = new ConsumeRun(
+    { stream: config.BUS_STREAM, member, servers, startSeq: start },
+    consumer,
+  );
+  let plane: ConsumePlane;
+  try {
+    await claimMarks(db.sql!, config.BUS_STREAM, member, position.found && !position.source);
+    plane = await startConsumePlane(config, { status: () => run.status(), store: db });
+  } catch (e) {
+    await db.end();
+    await bus.nc.close();
+    throw e;
+  }
+  void run.watch(bus.nc, (level, message, fields) => {
+    if (level === "info") log.info(message, fields);
+    else log.warn(message, fields);
+  }).catch(() => {});
   log.info("consuming {stream} from {seq}", {
     stream: config.BUS_STREAM,
     seq: start,
-    servers: config.BUS_URL.map((s) => s.url),
+    member: `${member.index}/${member.count}`,
+    servers,
   });
-  let pending = 0;
   let stopping: string | undefined;
   let current: { stop(): void } | undefined;
   const stop = (signal: string) => () => {
     stopping ??= signal;
+    plane.state.stopping = true; // /healthz: 503 at once
     current?.stop();
   };
   const signals: [Deno.Signal, () => void][] = [
@@ -60,18 +89,20 @@ export async function runConsume(config: Config): Promise<number> {
   for (const [s, h] of signals) Deno.addSignalListener(s, h);
   const save = () => {
     try {
-      writePosition(file, { seq: consumer.resumeSeq() });
+      const seq = consumer.resumeSeq();
+      writePosition(file, { seq, source });
+      run.resumeSeq = seq;
     } catch (e) {
       log.error("position not saved: {error}", { error: oneLine(e) });
     }
   };
   const saver = setInterval(save, POSITION_MS);
-  let caughtUp = false;
   const progress = setInterval(() => {
     log.info("consumed", {
       seq: consumer.last,
-      pending,
+      pending: run.pending,
       messages: consumer.stats.messages,
+      others: consumer.stats.others,
       routes: db.writer.stats.routes,
       connections: consumer.open,
     });
@@ -81,10 +112,10 @@ export async function runConsume(config: Config): Promise<number> {
   // or missed heartbeats: read on from the next message through a new consumer.
   let lastMessage = Date.now();
   const watchdog = setInterval(() => {
-    if (pending > 0 && Date.now() - lastMessage > STALL_MS) {
+    if (run.pending > 0 && Date.now() - lastMessage > STALL_MS) {
       log.warn("no message for {s} s with {pending} pending: reading on through a new consumer", {
         s: Math.round((Date.now() - lastMessage) / 1000),
-        pending,
+        pending: run.pending,
         seq: consumer.last + 1,
       });
       lastMessage = Date.now();
@@ -97,7 +128,9 @@ export async function runConsume(config: Config): Promise<number> {
     while (!stopping) {
       let messages;
       try {
+        // Raw messages only: the decoded copies (BUS_PARSED) are ~4× the bytes and skipped.
         const c = await bus.js.consumers.get(config.BUS_STREAM, {
+          filter_subjects: STREAM_SUBJECTS[0],
           deliver_policy: DeliverPolicy.StartSequence,
           opt_start_seq: next,
         });
@@ -116,17 +149,19 @@ export async function runConsume(config: Config): Promise<number> {
       })().catch(() => {});
       for await (const m of messages) {
         lastMessage = Date.now();
-        pending = m.info.pending;
+        run.pending = m.info.pending;
         await consumer.handle({
           seq: m.seq,
           header: (name) => m.headers?.has(name) ? m.headers.get(name) : undefined,
           data: m.data,
         });
         next = m.seq + 1;
-        if (pending === 0 && !caughtUp) log.info("caught up", { seq: m.seq });
-        caughtUp = pending === 0;
+        if (run.pending === 0 && !run.caughtUp) log.info("caught up", { seq: m.seq });
+        run.caughtUp = run.pending === 0;
         if (stopping) break;
       }
+      // The consumer stopped (its server gone, heartbeats missed): read on through a new one.
+      if (!stopping) run.restarts++;
     }
   } catch (e) {
     log.error("consume failed: {error}", { error: oneLine(e) });
@@ -134,6 +169,7 @@ export async function runConsume(config: Config): Promise<number> {
   }
   clearInterval(watchdog);
   log.info("stopping on {signal}", { signal: stopping ?? "error" });
+  await plane.stop();
   clearInterval(saver);
   clearInterval(progress);
   if (!await db.close(SHUTDOWN_WAIT_MS)) {

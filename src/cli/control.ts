@@ -1,7 +1,9 @@
 /**
  * `bmpmon show|clear|debug|flush|sql`: ask the running collector through its control
  * socket (DATA_DIR/bmpmon.sock, found with the same configuration as `serve`). Human
- * output by default, the endpoint's JSON with `--json`.
+ * output by default, the endpoint's JSON with `--json`. Where no collector's socket is,
+ * or with `--consume`, `show summary`, `show routes` and `sql` ask `bmpmon consume`
+ * (src/control/client.ts `controlTarget` tells which socket).
  *
  * ```text
  * bmpmon show summary | station
@@ -21,6 +23,7 @@ import type {
   ActionResult,
   ClientDetail,
   ClientInfo,
+  ConsumeSummary,
   DebugState,
   HeldRouterInfo,
   MessageInfo,
@@ -30,13 +33,19 @@ import type {
   Station,
   Summary,
 } from "../control/api.ts";
-import { ControlClient, ControlRequestError, NoCollectorError } from "../control/client.ts";
+import {
+  ControlClient,
+  ControlRequestError,
+  controlTarget,
+  NoCollectorError,
+} from "../control/client.ts";
 import { csv } from "../control/format.ts";
 import { configFromProcess } from "../config.ts";
 import { parseArgs, UsageError } from "./args.ts";
 import {
   clientsText,
   clientText,
+  consumeSummaryText,
   messagesText,
   peersText,
   peerText,
@@ -52,6 +61,8 @@ export const CONTROL_USAGE =
   `  bmpmon show summary | station | clients | client ID [peers | peer PEER | messages]
   bmpmon show client ID [peer PEER] messages [--last N]
       Ask the running collector (its socket: DATA_DIR/bmpmon.sock). --json: the raw answer.
+      Where no collector runs, a running \`bmpmon consume\` answers show summary, show routes
+      and sql (DATA_DIR/consume/STREAM.sock); --consume: ask it even where a collector runs.
   bmpmon show routes PREFIX [--exact | --longer] [--limit N]
       Current routes: longest match per RIB view (default), the prefix itself, or it and
       its more-specifics.
@@ -62,11 +73,11 @@ export const CONTROL_USAGE =
       One statement, run by the collector in a READ ONLY transaction.`;
 
 const OPTIONS: Record<string, string[]> = {
-  show: ["json", "exact", "longer", "limit", "last", "env-file"],
+  show: ["json", "exact", "longer", "limit", "last", "env-file", "consume"],
   clear: ["json", "env-file"],
   debug: ["json", "env-file"],
   flush: ["json", "env-file"],
-  sql: ["json", "csv", "env-file"],
+  sql: ["json", "csv", "env-file", "consume"],
 };
 
 function id(args: string[], command: string): string {
@@ -94,8 +105,8 @@ async function show(c: ControlClient, args: string[], flags: Map<string, string 
   const what = args[0];
   if (what === "summary") {
     noMore(args, 1);
-    const s = await c.request<Summary>("GET", "/summary");
-    return { json: s, text: summaryText(s) };
+    const s = await c.request<Summary | ConsumeSummary>("GET", "/summary");
+    return { json: s, text: "consume" in s ? consumeSummaryText(s) : summaryText(s) };
   }
   if (what === "station") {
     noMore(args, 1);
@@ -187,7 +198,14 @@ export async function runControl(command: string, argv: string[]): Promise<numbe
   }
   if (flags.has("json") && flags.has("csv")) throw new UsageError("--json or --csv, not both");
   const config = await configFromProcess(flags.get("env-file") as string | undefined);
-  const c = new ControlClient(config.dataDir);
+  const c = new ControlClient(
+    config.dataDir,
+    controlTarget(config.dataDir, {
+      stream: config.BUS_STREAM,
+      member: config.CONSUME_MEMBER,
+      only: flags.has("consume"),
+    }),
+  );
   try {
     let out: { json: unknown; text: string; ok?: boolean };
     if (command === "show") out = await show(c, args, flags);

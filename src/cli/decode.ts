@@ -11,7 +11,7 @@ import { type FlowFraming, type Summary, SummaryBuilder } from "../bmp/summary.t
 import { readCapture } from "../io/file.ts";
 import { Progress } from "./progress.ts";
 import type { TcpFlow } from "../io/pcap.ts";
-import { jsonReplacer, messageJson } from "./json.ts";
+import { errorJson, jsonReplacer, messageJson } from "../bmp/json.ts";
 import { type MrtSummary, MrtSummaryBuilder } from "../mrt/summary.ts";
 import { decodeMrt } from "./decode_mrt.ts";
 
@@ -83,17 +83,8 @@ export async function runDecode(files: string[], opts: DecodeOptions): Promise<n
           const key = `${item.framing ? "framing" : "message"}:${item.error.code}`;
           errorsByCode.set(key, (errorsByCode.get(key) ?? 0) + 1);
           if (opts.format === "jsonl") {
-            await out.line(JSON.stringify({
-              kind: "error",
-              file: path,
-              flow: i,
-              framing: item.framing,
-              code: item.error.code,
-              offset: item.error.offset,
-              message_type: item.error.messageType ?? null,
-              reason: item.error.message,
-              ...(item.framing ? { skipped: item.skipped, resume_offset: item.resumeAt } : {}),
-            }));
+            const e = errorJson(item.error, item.framing ? item : undefined);
+            await out.line(JSON.stringify({ kind: e.kind, file: path, flow: i, ...e }));
           }
           continue;
         }

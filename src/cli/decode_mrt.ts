@@ -10,7 +10,7 @@ import { bgpdumpLines } from "../mrt/bgpdump.ts";
 import { readMrt } from "../mrt/reader.ts";
 import type { MrtSummaryBuilder } from "../mrt/summary.ts";
 import type { MrtRecord } from "../mrt/types.ts";
-import { attributesJson, jsonReplacer } from "./json.ts";
+import { attributesJson, jsonReplacer } from "../bmp/json.ts";
 
 /** Where decoded lines go (the decode command's buffered stdout). */
 export interface LineSink {

@@ -76,6 +76,7 @@ export async function runServe(config: Config): Promise<number> {
       stream: config.BUS_STREAM,
       created: bus.created,
       collector: collectorId(config),
+      parsed: config.BUS_PARSED,
     });
   }
   const db = await openServeStore(config, new StepProgress("migrate"));
@@ -91,6 +92,7 @@ export async function runServe(config: Config): Promise<number> {
   const publisher = bus && new BusPublisher(bus, spoolFile, {
     collectorId: collectorId(config),
     dataDir: config.dataDir,
+    parsed: config.BUS_PARSED,
     log: (level, message, fields) => logTo(busLog, level, message, fields),
   });
   const spool = new SpoolSink(spoolFile, db.target, db.marks, {

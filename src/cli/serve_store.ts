@@ -6,7 +6,7 @@
  * @module
  */
 
-import postgres, { type Sql } from "postgres";
+import postgres, { type ReservedSql, type Sql } from "postgres";
 import { NO_STORE_QUERY, NoStore } from "../collector/no_store.ts";
 import { StoreSink, type StoreTarget } from "../collector/store_sink.ts";
 import { type Config, loopbackAddress } from "../config.ts";
@@ -41,14 +41,19 @@ export async function openDatabase(config: Config, progress?: StepProgress) {
   };
   const sql = pool(4);
   try {
-    const result = await migrate(sql, {
-      retention: config.RETENTION,
-      compressAfter: config.COMPRESS_AFTER,
-      onApply: (name, i, n) => progress?.step(name, i, n),
+    // Processes sharing a database (consume members, a serve beside them) start together:
+    // one migrates while the others wait, then find nothing to do.
+    const result = await migrationLocked(sql, async (db) => {
+      const result = await migrate(db, {
+        retention: config.RETENTION,
+        compressAfter: config.COMPRESS_AFTER,
+        onApply: (name, i, n) => progress?.step(name, i, n),
+      });
+      // Partitions ahead before the first COPY (`migrate` too); the retention job keeps them.
+      if (!result.timescaledb) await ensurePartitions(db);
+      return result;
     });
     progress?.done(`${result.applied.length} files applied`);
-    // Partitions ahead before the first COPY (`migrate` too); the retention job keeps them.
-    if (!result.timescaledb) await ensurePartitions(sql);
     /** A one-connection pool for each store lane. */
     const connect = () => pool(1);
     return { sql, result, embedded, connect };
@@ -57,6 +62,24 @@ export async function openDatabase(config: Config, progress?: StepProgress) {
     await sql.end({ timeout: 5 });
     await embedded?.close();
     throw e;
+  }
+}
+
+/** An advisory lock key of bmpmon's migrations (any constant other tools leave alone). */
+const MIGRATION_LOCK = 0x626d706d; // "bmpm"
+
+/** Runs `fn` on one connection holding the migration lock. */
+async function migrationLocked<T>(sql: Sql, fn: (db: ReservedSql) => Promise<T>): Promise<T> {
+  const conn = await sql.reserve();
+  try {
+    await conn`SELECT pg_advisory_lock(${MIGRATION_LOCK})`;
+    try {
+      return await fn(conn);
+    } finally {
+      await conn`SELECT pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => {});
+    }
+  } finally {
+    conn.release();
   }
 }
 
@@ -87,6 +110,7 @@ export interface ServeStore {
 export async function openServeStore(
   config: Config,
   progress: StepProgress,
+  opts: { markSource?: string } = {},
 ): Promise<ServeStore> {
   const log = logger("serve");
   if (config.STORE === "none") {
@@ -139,6 +163,7 @@ export async function openServeStore(
     connect,
     batchRows: config.BATCH_MAX_ROUTES,
     flushMs: config.BATCH_MAX_MS,
+    markSource: opts.markSource,
     onError: (e) => log.error("store write failed: {error}", { error: String(e) }),
   });
   const target = new StoreSink(writer);

@@ -8,6 +8,7 @@
 import type {
   ClientDetail,
   ClientInfo,
+  ConsumeSummary,
   HeldRouterInfo,
   MessageInfo,
   PeerInfo,
@@ -27,7 +28,16 @@ import {
 } from "../control/format.ts";
 
 function storeText(st: Summary["store"]): string {
+  // An edge collector: no store to probe, the bus is its outlet.
+  if (st.kind === "none") return "none (STORE=none: messages go to the bus)";
   return `${st.kind} ${st.state === "ok" ? `ok (probe ${st.probe_ms} ms)` : `ERROR: ${st.error}`}`;
+}
+
+function batchesText(st: Summary["store"]): string {
+  return `${count(st.batches)} committed, ${count(st.routes)} routes, ${
+    count(st.errors)
+  } errors, ` +
+    `${count(st.commit_ms)} ms in transactions`;
 }
 
 function spoolText(sp: Summary["spool"]): string {
@@ -103,14 +113,44 @@ export function summaryText(s: Summary): string {
     ],
     ["routes", `${count(s.routes.announced)} announced, ${count(s.routes.withdrawn)} withdrawn`],
     ["store", storeText(st)],
-    [
-      "batches",
-      `${count(st.batches)} committed, ${count(st.routes)} routes, ${count(st.errors)} errors, ` +
-      `${count(st.commit_ms)} ms in transactions`,
-    ],
+    ["batches", batchesText(st)],
     ["spool", spoolText(s.spool)],
     ["rpki", rpkiText(s.rpki ?? [])],
     ...(s.bus ? [["bus", busText(s.bus)] as [string, unknown]] : []),
+  ]);
+}
+
+/** `show summary` of `bmpmon consume`. */
+export function consumeSummaryText(s: ConsumeSummary): string {
+  const c = s.consume;
+  const sk = c.skipped;
+  const skippedAll = sk.other_member + sk.foreign + sk.orphan_end + sk.parsed;
+  return fields([
+    ["uptime", `${duration(s.uptime_s)} (since ${s.started_at})`],
+    ["consume", `member ${c.member.index}/${c.member.count} of stream ${c.stream}`],
+    [
+      "bus",
+      `nats ${c.connected ? "connected" : `DOWN for ${c.down_s} s`} (${c.servers.join(", ")})`,
+    ],
+    [
+      "stream",
+      `last seq ${count(c.last_seq)}, ${count(c.pending)} pending` +
+      (c.caught_up ? " (caught up)" : "") +
+      `, resumes at ${count(c.resume_seq)}, started at ${count(c.start_seq)}` +
+      (c.restarts ? `, ${count(c.restarts)} consumer restarts` : ""),
+    ],
+    [
+      "messages",
+      `${count(c.messages)} stored, ${count(skippedAll)} skipped (${count(sk.other_member)} ` +
+      `of other members, ${count(sk.foreign)} foreign, ${count(sk.orphan_end)} orphan ends, ` +
+      `${count(sk.parsed)} parsed), ${count(c.decode_errors)} decode errors`,
+    ],
+    [
+      "connections",
+      `${count(c.connections.open)} open, ${count(c.connections.closed)} closed`,
+    ],
+    ["store", storeText(s.store)],
+    ["batches", batchesText(s.store)],
   ]);
 }
 

@@ -22,10 +22,14 @@
  *
  * Errors: status 400/404/500 with `{"error": "one line"}`.
  *
+ * `bmpmon consume` answers on a socket of its own (`consumeSocketPath`): `GET /summary`
+ * (a `ConsumeSummary`), `GET /routes` and `POST /sql`, as above; anything else is 404.
+ *
  * @module
  */
 
 import { join, resolve } from "node:path";
+import { type Member, positionName } from "../bus/membership.ts";
 
 /** File name of the control socket in DATA_DIR. */
 export const SOCKET_NAME = "bmpmon.sock";
@@ -33,6 +37,23 @@ export const SOCKET_NAME = "bmpmon.sock";
 /** The control socket of the collector whose state directory is `dataDir` (absolute). */
 export function controlSocketPath(dataDir: string): string {
   return resolve(join(dataDir, SOCKET_NAME));
+}
+
+/**
+ * The control socket of `bmpmon consume` member `member` of `stream` (absolute): beside its
+ * position file, `DATA_DIR/consume/<stream>.sock` (`<stream>.<i>of<N>.sock` for a member
+ * of several), so that a `serve` and consume members can share one DATA_DIR.
+ *
+ * @example
+ * ```ts
+ * import { consumeSocketPath } from "./api.ts";
+ * if (consumeSocketPath("/d", "BMP", { index: 1, count: 1 }) !== "/d/consume/BMP.sock") throw new Error();
+ * if (!consumeSocketPath("/d", "BMP", { index: 2, count: 3 }).endsWith("/BMP.2of3.sock")) throw new Error();
+ * ```
+ */
+export function consumeSocketPath(dataDir: string, stream: string, member: Member): string {
+  const name = positionName(stream, member).replace(/\.json$/, ".sock");
+  return resolve(join(dataDir, "consume", name));
 }
 
 /** `GET /summary`. */
@@ -52,6 +73,38 @@ export interface Summary {
   rpki: RpkiSourceSummary[];
   /** The message bus publisher; absent without BUS_URL. */
   bus?: BusSummary;
+}
+
+/** `GET /summary` of `bmpmon consume` (src/bus/consume_status.ts `ConsumeStatus`). */
+export interface ConsumeSummary {
+  started_at: string;
+  uptime_s: number;
+  consume: {
+    stream: string;
+    member: { index: number; count: number };
+    servers: string[];
+    connected: boolean;
+    /** Seconds since the connection went down (0: up). */
+    down_s: number;
+    /** Where this run started reading. */
+    start_seq: number;
+    /** The last stream sequence number read (0: none yet). */
+    last_seq: number;
+    /** Messages in the stream after it: the lag. */
+    pending: number;
+    caught_up: boolean;
+    /** The position saved (a restart reads from there). */
+    resume_seq: number;
+    /** BMP messages handed to the store. */
+    messages: number;
+    /** Messages read and not stored, by reason. */
+    skipped: { other_member: number; foreign: number; orphan_end: number; parsed: number };
+    decode_errors: number;
+    connections: { open: number; closed: number };
+    /** Times reading went on through a new consumer. */
+    restarts: number;
+  };
+  store: StoreState;
 }
 
 /** The bus publisher in the summary (src/bus/publisher.ts `BusStatus`). */

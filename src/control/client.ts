@@ -5,8 +5,9 @@
  * @module
  */
 
-import { resolve } from "node:path";
-import { controlSocketPath } from "./api.ts";
+import { dirname, join, resolve } from "node:path";
+import type { Member } from "../bus/membership.ts";
+import { consumeSocketPath, controlSocketPath } from "./api.ts";
 
 /** No collector answers on the socket (exit code 1). */
 export class NoCollectorError extends Error {}
@@ -87,14 +88,74 @@ async function exchange(
   };
 }
 
-/** A connection to the control endpoint of the collector using `dataDir`. */
+/** Which process a {@linkcode ControlClient} asks: `serve` (the default) or `consume`. */
+export interface ControlTarget {
+  /** Its socket. */
+  path: string;
+  /** What the "no collector" line asks after, e.g. `bmpmon consume`. */
+  who: string;
+  /** What it adds after `DATA_DIR=…` in that line (the stream and member). */
+  hint?: string;
+}
+
+/**
+ * The socket `bmpmon show …` asks, in this order: `serve`'s (DATA_DIR/bmpmon.sock) if that
+ * socket file is there (unless `only` consume is asked for, `--consume`); that of consume
+ * member CONSUME_MEMBER of BUS_STREAM (api.ts `consumeSocketPath`) if it is there; the one
+ * consume socket in DATA_DIR/consume if there is exactly one; else `serve`'s (consume's
+ * with `only`), whose absence the "no collector running" line then tells.
+ */
+export function controlTarget(
+  dataDir: string,
+  consume: { stream: string; member: Member; only: boolean },
+): ControlTarget {
+  const serve = controlSocketPath(dataDir);
+  const isSocket = (p: string) => {
+    try {
+      return Deno.lstatSync(p).isSocket;
+    } catch {
+      return false;
+    }
+  };
+  const { stream, member } = consume;
+  const mine = consumeSocketPath(dataDir, stream, member);
+  const target = (path: string) => ({
+    path,
+    who: "bmpmon consume",
+    hint: `, BUS_STREAM=${stream}, CONSUME_MEMBER=${member.index}/${member.count}`,
+  });
+  const serveTarget = { path: serve, who: "bmpmon serve" };
+  if (!consume.only && isSocket(serve)) return serveTarget;
+  if (isSocket(mine)) return target(mine);
+  const others = consumeSockets(dataDir);
+  if (others.length === 1) return target(others[0]);
+  return consume.only ? target(mine) : serveTarget;
+}
+
+/** The consume sockets in DATA_DIR/consume. */
+function consumeSockets(dataDir: string): string[] {
+  const dir = dirname(consumeSocketPath(dataDir, "x", { index: 1, count: 1 }));
+  try {
+    return [...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".sock"))
+      .map((e) => join(dir, e.name)).filter((p) => Deno.lstatSync(p).isSocket).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** A connection to the control endpoint of the collector (or consume) using `dataDir`. */
 export class ControlClient {
   readonly path: string;
   readonly #dataDir: string;
+  readonly #who: string;
+  readonly #hint: string;
 
-  constructor(dataDir: string) {
+  /** @param target the socket to ask (default: `serve`'s, DATA_DIR/bmpmon.sock) */
+  constructor(dataDir: string, target?: ControlTarget) {
     this.#dataDir = resolve(dataDir);
-    this.path = controlSocketPath(dataDir);
+    this.path = target?.path ?? controlSocketPath(dataDir);
+    this.#who = target?.who ?? "bmpmon serve";
+    this.#hint = target?.hint ?? "";
   }
 
   /** Sends one request; returns the parsed JSON answer. */
@@ -129,8 +190,8 @@ export class ControlClient {
   #whyUnreachable(e: unknown): Error {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.ConnectionRefused) {
       return new NoCollectorError(
-        `no collector running at ${this.path} ` +
-          `(is \`bmpmon serve\` running with DATA_DIR=${this.#dataDir}?)`,
+        `no ${this.#who === "bmpmon serve" ? "collector" : "consume"} running at ${this.path} ` +
+          `(is \`${this.#who}\` running with DATA_DIR=${this.#dataDir}${this.#hint}?)`,
       );
     }
     if (e instanceof Deno.errors.PermissionDenied) {

@@ -22,7 +22,7 @@ import type {
   Summary,
 } from "./api.ts";
 import { capabilityText, errorLine, messageLine } from "./line.ts";
-import { type CollectorState, peersUp, storeState } from "./state.ts";
+import { type CollectorState, peersUp, type StoreAccess, storeState } from "./state.ts";
 import type { RecentMessage } from "./message_ring.ts";
 import { busState, spoolState } from "./station.ts";
 import { rpkiSummary } from "../rpki/rpki_summary.ts";
@@ -273,6 +273,18 @@ export async function flush(s: CollectorState, id: string): Promise<ActionResult
   };
 }
 
+/** `POST /sql {"query": "…"}`: one read-only statement. */
+export async function sql(s: { store: Pick<StoreAccess, "query"> }, query: unknown) {
+  if (typeof query !== "string" || !query.trim()) {
+    throw new ControlError(400, 'sql needs {"query": "…"}');
+  }
+  try {
+    return await s.store.query(query);
+  } catch (e) {
+    throw new ControlError(400, (e as Error).message.split("\n")[0]);
+  }
+}
+
 const ROUTE_COLUMNS = `router, host(peer) AS peer, peer_asn, peer_type, post_policy,
   adj_rib_out, loc_rib, table_name, afi, safi, rd, text(prefix) AS prefix, path_id,
   as_path_text, host(next_hop) AS next_hop, communities, large_communities, last_change,
@@ -287,7 +299,7 @@ const ROUTE_MATCH = {
 
 /** `GET /routes`: current routes for a prefix (longest match per RIB view, exact, or longer). */
 export async function routes(
-  s: CollectorState,
+  s: { store: Pick<StoreAccess, "query"> },
   prefix: string,
   match: string,
   limit: number,

@@ -7,7 +7,7 @@
 
 import { type Config, listenAddress, loopbackAddress } from "../config.ts";
 import { logger } from "../log.ts";
-import { startMetricsServer } from "../metrics/server.ts";
+import { collectorMetricsSource, startMetricsServer } from "../metrics/server.ts";
 import { startWebServer, type WebServer } from "../web/server.ts";
 import { startControlServer } from "./server.ts";
 import { type CollectorState, peersUp } from "./state.ts";
@@ -51,7 +51,10 @@ export async function startControlPlane(
   let metrics;
   try {
     metrics = config.METRICS_LISTEN
-      ? await startMetricsServer(loopbackAddress(config.METRICS_LISTEN), state)
+      ? await startMetricsServer(
+        loopbackAddress(config.METRICS_LISTEN),
+        collectorMetricsSource(state),
+      )
       : undefined;
   } catch (e) {
     await control.stop();

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { dirname } from "node:path";
 import { ConfigError } from "../config.ts";
 import { controlSocketPath } from "./api.ts";
 import {
@@ -21,6 +22,7 @@ import {
   peers,
   routes,
   ROUTES_LIMIT,
+  sql,
   summary,
 } from "./handlers.ts";
 import type { CollectorState } from "./state.ts";
@@ -44,12 +46,14 @@ async function isSocketAlive(path: string): Promise<boolean> {
 }
 
 /**
- * Makes way for the socket: creates DATA_DIR, and removes a socket left by a collector
- * that died. A socket that answers means another collector uses this DATA_DIR.
+ * Makes way for the socket: creates its directory (DATA_DIR, or a directory in it), and
+ * removes a socket left by a process that died. A socket that answers means another
+ * `who` (`bmpmon serve`) uses this DATA_DIR.
  */
-async function prepare(dataDir: string, path: string): Promise<void> {
+async function prepare(dataDir: string, path: string, who: string): Promise<void> {
   try {
     await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
   } catch (e) {
     throw new ConfigError(`DATA_DIR=${JSON.stringify(dataDir)}: ${(e as Error).message}`);
   }
@@ -66,13 +70,14 @@ async function prepare(dataDir: string, path: string): Promise<void> {
   }
   if (await isSocketAlive(path)) {
     throw new ConfigError(
-      `DATA_DIR=${JSON.stringify(dataDir)}: another bmpmon serve answers on ${path}`,
+      `DATA_DIR=${JSON.stringify(dataDir)}: another ${who} answers on ${path}`,
     );
   }
   await Deno.remove(path);
 }
 
-async function body(req: Request): Promise<Record<string, unknown>> {
+/** The JSON object in a request's body (`{}` when empty). */
+export async function body(req: Request): Promise<Record<string, unknown>> {
   const text = await req.text();
   if (!text) return {};
   try {
@@ -91,57 +96,37 @@ function positive(v: string | null, fallback: number, name: string): number {
   return n;
 }
 
-/** Answers one control request. */
-export async function handleControl(s: CollectorState, req: Request): Promise<Response> {
+/** One control request, its path split at `/` and decoded. */
+export interface ControlRequest {
+  req: Request;
+  url: URL;
+  parts: string[];
+  get: boolean;
+  post: boolean;
+}
+
+/**
+ * Answers a control request with the JSON of `route` (undefined: 404 naming the request,
+ * then `hint`); a {@linkcode ControlError} gives its status, any other error 500, each
+ * with `{"error": "one line"}`.
+ */
+export async function respond(
+  req: Request,
+  route: (r: ControlRequest) => unknown,
+  hint = "",
+): Promise<Response> {
   const url = new URL(req.url);
-  const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-  const get = req.method === "GET";
-  const post = req.method === "POST";
   try {
-    const [a, id, b, c] = parts;
-    let out: unknown;
-    if (get && a === "summary" && parts.length === 1) out = await summary(s);
-    else if (get && a === "station" && parts.length === 1) out = await station(s);
-    else if (get && a === "holddowns" && parts.length === 1) out = holddowns(s);
-    else if (get && a === "clients" && parts.length === 1) out = clients(s);
-    else if (a === "clients" && id !== undefined) {
-      if (get && parts.length === 2) out = client(s, id);
-      else if (get && b === "peers" && parts.length <= 4) out = peers(s, id, c);
-      else if (get && b === "peers" && parts.length === 5 && parts[4] === "messages") {
-        out = peerMessages(s, id, c, positive(url.searchParams.get("n"), 20, "n"));
-      } else if (get && b === "messages" && parts.length === 3) {
-        out = messages(s, id, positive(url.searchParams.get("n"), 20, "n"));
-      } else if (post && b === "clear" && parts.length === 3) out = await clear(s, id);
-      else if (post && b === "flush" && parts.length === 3) out = await flush(s, id);
-      else if (b === "debug" && parts.length === 3 && (get || post)) {
-        const on = post ? (await body(req)).on : undefined;
-        if (post && typeof on !== "boolean") {
-          throw new ControlError(400, 'debug needs {"on": true|false}');
-        }
-        out = debug(s, id, on as boolean | undefined);
-      }
-    } else if (get && a === "routes" && parts.length === 1) {
-      const prefix = url.searchParams.get("prefix");
-      if (!prefix) throw new ControlError(400, "routes needs ?prefix=");
-      out = await routes(
-        s,
-        prefix,
-        url.searchParams.get("match") ?? "longest",
-        positive(url.searchParams.get("limit"), ROUTES_LIMIT, "limit"),
-      );
-    } else if (post && a === "sql" && parts.length === 1) {
-      const q = (await body(req)).query;
-      if (typeof q !== "string" || !q.trim()) {
-        throw new ControlError(400, 'sql needs {"query": "…"}');
-      }
-      try {
-        out = await s.store.query(q);
-      } catch (e) {
-        throw new ControlError(400, (e as Error).message.split("\n")[0]);
-      }
-    }
+    const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    const out = await route({
+      req,
+      url,
+      parts,
+      get: req.method === "GET",
+      post: req.method === "POST",
+    });
     if (out === undefined) {
-      throw new ControlError(404, `no such request: ${req.method} ${url.pathname}`);
+      throw new ControlError(404, `no such request: ${req.method} ${url.pathname}${hint}`);
     }
     return Response.json(out);
   } catch (e) {
@@ -150,18 +135,85 @@ export async function handleControl(s: CollectorState, req: Request): Promise<Re
   }
 }
 
+/** `GET /routes?prefix=P&match=M&limit=N` on the store of `s`. */
+export function routesRequest(
+  s: Parameters<typeof routes>[0],
+  url: URL,
+): ReturnType<typeof routes> {
+  const prefix = url.searchParams.get("prefix");
+  if (!prefix) throw new ControlError(400, "routes needs ?prefix=");
+  return routes(
+    s,
+    prefix,
+    url.searchParams.get("match") ?? "longest",
+    positive(url.searchParams.get("limit"), ROUTES_LIMIT, "limit"),
+  );
+}
+
+/** Answers one control request. */
+export function handleControl(s: CollectorState, req: Request): Promise<Response> {
+  return respond(req, async ({ url, parts, get, post }) => {
+    const [a, id, b, c] = parts;
+    if (get && a === "summary" && parts.length === 1) return await summary(s);
+    if (get && a === "station" && parts.length === 1) return await station(s);
+    if (get && a === "holddowns" && parts.length === 1) return holddowns(s);
+    if (get && a === "clients" && parts.length === 1) return clients(s);
+    if (a === "clients" && id !== undefined) {
+      if (get && parts.length === 2) return client(s, id);
+      if (get && b === "peers" && parts.length <= 4) return peers(s, id, c);
+      if (get && b === "peers" && parts.length === 5 && parts[4] === "messages") {
+        return peerMessages(s, id, c, positive(url.searchParams.get("n"), 20, "n"));
+      }
+      if (get && b === "messages" && parts.length === 3) {
+        return messages(s, id, positive(url.searchParams.get("n"), 20, "n"));
+      }
+      if (post && b === "clear" && parts.length === 3) return await clear(s, id);
+      if (post && b === "flush" && parts.length === 3) return await flush(s, id);
+      if (b === "debug" && parts.length === 3 && (get || post)) {
+        const on = post ? (await body(req)).on : undefined;
+        if (post && typeof on !== "boolean") {
+          throw new ControlError(400, 'debug needs {"on": true|false}');
+        }
+        return debug(s, id, on as boolean | undefined);
+      }
+      return undefined;
+    }
+    if (get && a === "routes" && parts.length === 1) return await routesRequest(s, url);
+    if (post && a === "sql" && parts.length === 1) return await sql(s, (await body(req)).query);
+    return undefined;
+  });
+}
+
 /**
  * Starts the control endpoint on `DATA_DIR/bmpmon.sock`.
  *
  * @throws {ConfigError} when DATA_DIR cannot be created or another collector uses it
  */
-export async function startControlServer(
+export function startControlServer(
   dataDir: string,
   state: CollectorState,
   onError?: (e: unknown) => void,
 ): Promise<ControlServer> {
-  const path = controlSocketPath(dataDir);
-  await prepare(dataDir, path);
+  return listenControl(controlSocketPath(dataDir), (req) => handleControl(state, req), {
+    dataDir,
+    who: "bmpmon serve",
+    onError,
+  });
+}
+
+/**
+ * Serves `handler` on the unix socket `path` (mode 0600) in `dataDir`: the control
+ * endpoint of `serve` and of `consume`.
+ *
+ * @throws {ConfigError} when the directory cannot be created or another `who` answers there
+ */
+export async function listenControl(
+  path: string,
+  handler: (req: Request) => Promise<Response>,
+  opts: { dataDir: string; who: string; onError?: (e: unknown) => void },
+): Promise<ControlServer> {
+  const { dataDir, onError } = opts;
+  await prepare(dataDir, path, opts.who);
   const { promise: listening, resolve } = Promise.withResolvers<void>();
   let server: Deno.HttpServer<Deno.UnixAddr>;
   try {
@@ -172,14 +224,14 @@ export async function startControlServer(
         onError?.(e);
         return Response.json({ error: "internal error" }, { status: 500 });
       },
-    }, (req) => handleControl(state, req));
+    }, handler);
   } catch (e) {
     throw new ConfigError(
       `DATA_DIR=${JSON.stringify(dataDir)}: cannot listen on ${path}: ${(e as Error).message}`,
     );
   }
   await listening;
-  // Deno creates the socket with the umask's mode: narrow it at once (a DATA_DIR created
+  // Deno creates the socket with the umask's mode: narrow it at once (a directory created
   // here is 0700, which closes the gap before this for everyone else).
   await Deno.chmod(path, 0o600);
   return {

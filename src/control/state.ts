@@ -64,11 +64,18 @@ export function peersUp(peers: PeerStatsSink): number {
   return n;
 }
 
+/** The store and its metrics, as {@linkcode storeState} reads them (`serve` and `consume`). */
+export interface StoreProbe {
+  store: Pick<StoreAccess, "kind" | "query" | "writer">;
+  /** Samples the writer's totals; whether its latest write failed. */
+  metrics: { sampleStore(): void; readonly storeWritable: boolean };
+}
+
 /**
  * Probes the store with `SELECT 1` (within {@linkcode PROBE_TIMEOUT_MS}) and combines it
  * with the writer's last result.
  */
-export async function storeState(s: CollectorState): Promise<StoreState> {
+export async function storeState(s: StoreProbe): Promise<StoreState> {
   s.metrics.sampleStore();
   const w = s.store.writer.stats;
   const out: StoreState = {

@@ -12,7 +12,7 @@
  */
 
 import type { BmpMessage } from "../bmp/message.ts";
-import { jsonReplacer, messageJson } from "../cli/json.ts";
+import { jsonReplacer, messageJson } from "../bmp/json.ts";
 import type { MessageSink, RouterConnection } from "../collector/server.ts";
 import { logger } from "../log.ts";
 import type { DecodeError } from "../wire/errors.ts";

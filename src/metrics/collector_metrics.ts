@@ -4,12 +4,8 @@
  *
  * Message and route counts are taken inline by {@linkcode CollectorMetrics.sink}, a
  * {@linkcode MessageSink} in the chain; the rest is read at scrape time from the objects
- * that keep it (the per-peer counters, the writer's `stats`).
- *
- * The store writer reports totals only (batches, routes queued, commit time), so the
- * per-batch histograms are built by sampling those totals every 100 ms: the batches
- * committed within one sample share its routes and commit time evenly. Their `_count`
- * and `_sum` are exact once the writer is idle; the bucket spread is an estimate.
+ * that keep it (the per-peer counters, the writer's `stats`). The store's metrics are
+ * {@linkcode StoreMetrics} (store_metrics.ts), which `consume` uses as well.
  *
  * @module
  */
@@ -21,16 +17,10 @@ import { BMP_MESSAGE_NAMES, PEER_TYPE_NAMES } from "../bmp/constants.ts";
 import { REFUSAL_REASONS } from "../collector/limits.ts";
 import type { MessageSink, RouterConnection } from "../collector/server.ts";
 import type { DecodeError } from "../wire/errors.ts";
-import { type CounterChild, Registry, SECONDS_BUCKETS } from "./registry.ts";
+import { type CounterChild, Registry } from "./registry.ts";
+import { StoreMetrics, type StoreTotals } from "./store_metrics.ts";
 
-/** Totals of a store writer (the fields of `StoreWriter.stats` used here). */
-export interface StoreTotals {
-  batches: number;
-  routes: number;
-  errors: number;
-  commitMs: number;
-  steps: Record<string, number>;
-}
+export type { StoreTotals } from "./store_metrics.ts";
 
 /** Where metrics read values they do not count themselves. */
 export interface MetricSources {
@@ -48,12 +38,6 @@ export interface MetricSources {
   holddown?(): { held: number; holddowns: ReadonlyMap<string, number> } | undefined;
 }
 
-/** Routes per batch, up to well past the default BATCH_MAX_ROUTES (20,000). */
-const BATCH_ROUTE_BUCKETS = [1, 10, 100, 500, 1000, 2000, 5000, 10000, 20000, 50000, 100000];
-
-/** Milliseconds between two samples of the store's totals. */
-const STORE_SAMPLE_MS = 100;
-
 /** The collector's metrics registry and the sink that feeds it. */
 export class CollectorMetrics {
   readonly registry: Registry = new Registry();
@@ -62,12 +46,6 @@ export class CollectorMetrics {
   readonly #live = new Map<number, RouterConnection>();
   #closedBytes = 0;
   #sources: MetricSources = { peersUp: () => 0 };
-  #timer?: ReturnType<typeof setInterval>;
-  #prev?: StoreTotals;
-  #pendingRoutes = 0;
-  /** `performance.now()` of the last sample with a committed batch / a new store error. */
-  lastBatchAt = -Infinity;
-  lastErrorAt = -Infinity;
 
   readonly #r = this.registry;
   readonly messages = this.#r.counter(
@@ -104,30 +82,8 @@ export class CollectorMetrics {
     "bmpmon_peers_up",
     "Monitored BGP peers up (Peer Up seen and no Peer Down since).",
   );
-  readonly batches = this.#r.counter("bmpmon_store_batches_total", "Route batches committed.");
-  readonly storedRoutes = this.#r.counter(
-    "bmpmon_store_routes_total",
-    "Routes handed to the store writer.",
-  );
-  readonly storeErrors = this.#r.counter(
-    "bmpmon_store_errors_total",
-    "Store batches or statements that failed.",
-  );
-  readonly writeSeconds = this.#r.counter(
-    "bmpmon_store_write_seconds_total",
-    "Time spent writing route batches to the database, by step.",
-    ["step"],
-  );
-  readonly batchRoutes = this.#r.histogram(
-    "bmpmon_store_batch_routes",
-    "Routes per committed batch (sampled every 100 ms; see the module doc).",
-    BATCH_ROUTE_BUCKETS,
-  );
-  readonly batchSeconds = this.#r.histogram(
-    "bmpmon_store_batch_commit_seconds",
-    "Duration of one batch transaction (COPY, upsert, COMMIT), sampled every 100 ms.",
-    SECONDS_BUCKETS,
-  );
+  /** The store writer's metrics (`bmpmon_store_*`). */
+  readonly store: StoreMetrics = new StoreMetrics(this.#r);
   readonly spoolDepth = this.#r.gauge(
     "bmpmon_spool_depth",
     "Messages waiting in the spool for the store.",
@@ -161,10 +117,9 @@ export class CollectorMetrics {
 
   constructor() {
     for (const name of BMP_MESSAGE_NAMES) this.#messages.set(name, this.messages.labels(name));
-    for (const m of [this.bytes, this.sessionsTotal, this.batches, this.storedRoutes]) m.labels();
+    for (const m of [this.bytes, this.sessionsTotal]) m.labels();
     for (
       const m of [
-        this.storeErrors,
         this.sessions,
         this.peersUp,
         this.spoolDepth,
@@ -174,8 +129,6 @@ export class CollectorMetrics {
       ]
     ) m.labels();
     for (const r of REFUSAL_REASONS) this.connectionsRefused.labels(r);
-    this.batchRoutes.labels();
-    this.batchSeconds.labels();
     this.startTime.labels().set(Math.floor(Date.now() / 1000));
     this.registry.onCollect(() => this.#collect());
   }
@@ -183,17 +136,13 @@ export class CollectorMetrics {
   /** Connects the values read at scrape time and starts sampling the store. */
   attach(sources: MetricSources): void {
     this.#sources = sources;
-    if (sources.store && this.#timer === undefined) {
-      const timer = setInterval(() => this.sampleStore(), STORE_SAMPLE_MS);
-      Deno.unrefTimer(timer);
-      this.#timer = timer;
-    }
+    const store = sources.store;
+    if (store) this.store.attach(store);
   }
 
   /** Stops sampling. */
   close(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
-    this.#timer = undefined;
+    this.store.close();
   }
 
   /** Bytes received from every router since start. */
@@ -205,34 +154,15 @@ export class CollectorMetrics {
 
   /** Reads the store's totals and records the batches committed since the last sample. */
   sampleStore(): void {
-    const s = this.#sources.store?.();
-    if (!s) return;
-    const prev = this.#prev ?? { batches: 0, routes: 0, errors: 0, commitMs: 0, steps: {} };
-    this.#prev = { ...s, steps: { ...s.steps } };
-    const now = performance.now();
-    this.#pendingRoutes += s.routes - prev.routes;
-    const n = s.batches - prev.batches;
-    if (n > 0) {
-      const routes = this.#pendingRoutes / n;
-      const seconds = (s.commitMs - prev.commitMs) / n / 1000;
-      const h = this.batchRoutes.labels(), t = this.batchSeconds.labels();
-      for (let i = 0; i < n; i++) {
-        h.observe(routes);
-        t.observe(seconds);
-      }
-      this.#pendingRoutes = 0;
-      this.lastBatchAt = now;
-    }
-    if (s.errors > prev.errors) this.lastErrorAt = now;
+    this.store.sampleStore();
   }
 
   /** True unless the store's latest write (batch or statement) failed. */
   get storeWritable(): boolean {
-    return this.lastErrorAt <= this.lastBatchAt;
+    return this.store.storeWritable;
   }
 
   #collect(): void {
-    this.sampleStore();
     this.bytes.labels().set(this.receivedBytes);
     this.sessions.labels().set(this.#live.size);
     this.peersUp.labels().set(this.#sources.peersUp());
@@ -251,15 +181,6 @@ export class CollectorMetrics {
     const hd = this.#sources.holddown?.();
     this.heldDown.labels().set(hd?.held ?? 0);
     for (const [router, n] of hd?.holddowns ?? []) this.holddowns.labels(router).set(n);
-    const s = this.#sources.store?.();
-    if (s) {
-      this.batches.labels().set(s.batches);
-      this.storedRoutes.labels().set(s.routes);
-      this.storeErrors.labels().set(s.errors);
-      for (const [step, ms] of Object.entries(s.steps)) {
-        this.writeSeconds.labels(step).set(ms / 1000);
-      }
-    }
   }
 
   /** Counts one message (for sinks that do not go through {@linkcode CollectorMetrics.sink}). */

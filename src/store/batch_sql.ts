@@ -86,6 +86,8 @@ export interface CommitHooks {
   steps: CommitSteps;
   /** The lane's spool mark with the batch in (called only for a batch with spooled routes). */
   markAfter: () => LaneMark;
+  /** Whose marks the lane's is (`WriterOptions.markSource`). */
+  markSource: string;
   /** A route taken for new to the RIB was in it: the batch went through the upsert. */
   firstLoadMiss: () => void;
 }
@@ -145,7 +147,7 @@ export async function commitBatch(
     step("insert");
     if (upsert) await conn.unsafe(upsert);
     step("upsert");
-    if (b.maxSeq) await writeLaneMark(conn, lane, hooks.markAfter());
+    if (b.maxSeq) await writeLaneMark(conn, hooks.markSource, lane, hooks.markAfter());
     await conn.unsafe("COMMIT");
     step("commit");
   } catch (e) {

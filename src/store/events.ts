@@ -39,6 +39,8 @@ export interface EventContext {
   firstLoad: FirstLoad;
   /** Clock for zero per-peer timestamps, in ms. */
   now: () => number;
+  /** Whose spool numbers `spool_applied` records (`WriterOptions.markSource`). */
+  markSource: string;
 }
 
 /** Writes the non-route messages of routers. */
@@ -46,6 +48,7 @@ export class EventWriter {
   readonly #sql: Sql;
   readonly #retry: Retrier;
   readonly #peers: PeerRegistry;
+  readonly #markSource: string;
   readonly #firstLoad: FirstLoad;
   readonly #now: () => number;
 
@@ -55,6 +58,7 @@ export class EventWriter {
     this.#peers = ctx.peers;
     this.#firstLoad = ctx.firstLoad;
     this.#now = ctx.now;
+    this.#markSource = ctx.markSource;
   }
 
   /**
@@ -68,7 +72,7 @@ export class EventWriter {
   ): Promise<boolean> {
     return await this.#retry.run(() =>
       transaction(this.#sql, async (tx) => {
-        if (!(await markApplied(tx, seq))) return false;
+        if (!(await markApplied(tx, this.#markSource, seq))) return false;
         await fn(tx);
         return true;
       })

@@ -61,6 +61,8 @@ export interface LaneContext {
   stats: BatchStats;
   /** Reports a batch that failed for good (its routes are lost). */
   fail: (e: unknown) => void;
+  /** Whose spool marks the lanes keep (`WriterOptions.markSource`). */
+  markSource: string;
 }
 
 /** One connection and its fill/seal/commit chain. */
@@ -168,6 +170,7 @@ export class Lane {
     const hooks = {
       steps: stats.steps,
       markAfter: () => this.#markAfter(b),
+      markSource: this.#ctx.markSource,
       firstLoadMiss: () => {
         firstLoad.end(b.newRowViews);
         stats.firstLoadMisses++;
@@ -176,7 +179,7 @@ export class Lane {
     await this.#ctx.retry.run(async (attempt) => {
       const conn = await this.#connection();
       // After an ambiguous failure (the COMMIT may have landed), the lane's mark says.
-      if (attempt > 0 && b.maxSeq && await storedMarkCovers(conn, this.index, b.maxSeq)) return;
+      if (attempt > 0 && b.maxSeq && await this.#stored(conn, b.maxSeq)) return;
       try {
         await withDeadline(commitBatch(conn, this.index, b, hooks), ATTEMPT_MS, "batch");
       } catch (e) {
@@ -188,6 +191,11 @@ export class Lane {
     stats.batches++;
     if (b.firstLoaded) stats.firstLoadRoutes += b.newRows;
     stats.commitMs += performance.now() - t0;
+  }
+
+  /** Whether the lane's stored mark covers message `seq`. */
+  #stored(conn: ReservedSql, seq: number): Promise<boolean> {
+    return storedMarkCovers(conn, this.#ctx.markSource, this.index, seq);
   }
 
   /** The lane's mark once `b` is committed (its other batches may still hold messages). */

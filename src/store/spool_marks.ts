@@ -122,31 +122,38 @@ export function markAfter(
   return { upTo, ahead };
 }
 
-/** The marks the database holds: each lane's, and the highest `spool_applied` number. */
+/**
+ * The marks the database holds for `source` (migration 0017: '' for `serve`'s spool, a
+ * consume member's own otherwise): each lane's, and the highest `spool_applied` number.
+ */
 export async function readMarks(
   sql: Sql,
+  source = "",
 ): Promise<{ lanes: Map<number, LaneMark>; applied: number }> {
   const lanes = new Map<number, LaneMark>();
-  for (const r of await sql`SELECT lane, seq, extra FROM spool_lanes`) {
+  for (const r of await sql`SELECT lane, seq, extra FROM spool_lanes WHERE source = ${source}`) {
     lanes.set(r.lane as number, {
       upTo: Number(r.seq),
       ahead: new Set((r.extra as string[]).map(Number)),
     });
   }
-  const [{ applied }] = await sql`SELECT coalesce(max(seq), 0) AS applied FROM spool_applied`;
+  const [{ applied }] = await sql`SELECT coalesce(max(seq), 0) AS applied FROM spool_applied
+    WHERE source = ${source}`;
   return { lanes, applied: Number(applied) };
 }
 
-const WRITE_LANE_MARK = `INSERT INTO spool_lanes (lane, seq, extra) VALUES ($1, $2, $3::bigint[])
-  ON CONFLICT (lane) DO UPDATE SET seq = excluded.seq, extra = excluded.extra`;
+const WRITE_LANE_MARK = `INSERT INTO spool_lanes (source, lane, seq, extra)
+  VALUES ($1, $2, $3, $4::bigint[])
+  ON CONFLICT (source, lane) DO UPDATE SET seq = excluded.seq, extra = excluded.extra`;
 
 /** Records lane `lane`'s mark, in the batch's transaction on `conn`. */
 export async function writeLaneMark(
   conn: ReservedSql,
+  source: string,
   lane: number,
   mark: LaneMark,
 ): Promise<void> {
-  await conn.unsafe(WRITE_LANE_MARK, [lane, mark.upTo, [...mark.ahead]]);
+  await conn.unsafe(WRITE_LANE_MARK, [source, lane, mark.upTo, [...mark.ahead]]);
 }
 
 /**
@@ -155,10 +162,12 @@ export async function writeLaneMark(
  */
 export async function storedMarkCovers(
   conn: ReservedSql,
+  source: string,
   lane: number,
   seq: number,
 ): Promise<boolean> {
-  const [row] = await conn`SELECT seq, extra FROM spool_lanes WHERE lane = ${lane}`;
+  const [row] = await conn`SELECT seq, extra FROM spool_lanes
+    WHERE source = ${source} AND lane = ${lane}`;
   return !!row && (Number(row.seq) >= seq || row.extra.map(Number).includes(seq));
 }
 
@@ -166,9 +175,9 @@ export async function storedMarkCovers(
  * Records spool record `seq` as applied in `tx`; false when it already was (a replay),
  * and then the caller writes nothing. Without a `seq` (not spooled): always true.
  */
-export async function markApplied(tx: Sql, seq?: number): Promise<boolean> {
+export async function markApplied(tx: Sql, source: string, seq?: number): Promise<boolean> {
   if (!seq) return true;
-  const r = await tx`INSERT INTO spool_applied (seq) VALUES (${seq}) ON CONFLICT DO NOTHING
-    RETURNING seq`;
+  const r = await tx`INSERT INTO spool_applied (source, seq) VALUES (${source}, ${seq})
+    ON CONFLICT DO NOTHING RETURNING seq`;
   return r.length > 0;
 }

@@ -26,46 +26,15 @@ import type { DecodeError } from "../wire/errors.ts";
 import { AttrCache } from "./batch.ts";
 import { EventWriter } from "./events.ts";
 import { FirstLoad } from "./first_load.ts";
-import { type BatchStats, Lane, type LaneContext, laneOf } from "./lane.ts";
+import { Lane, type LaneContext, laneOf } from "./lane.ts";
 import { PeerRegistry, peerSessionKey, peerViewKey } from "./peer_registry.ts";
 import { Retrier } from "./retry.ts";
 import { routeRows } from "./rows/route.ts";
 import { Serial, Settling } from "./serial.ts";
 import { covers, PendingSeqs, readMarks, type SpoolMarks } from "./spool_marks.ts";
+import type { WriterOptions, WriterStats } from "./writer_options.ts";
 
-/** Options of {@linkcode StoreWriter.open}. */
-export interface WriterOptions {
-  /** Parallel lanes (reserved connections) for route batches. Default 2. */
-  lanes?: number;
-  /** Routes per lane batch before it is committed. Default 20,000 (bench/store_m320.ts). */
-  batchRows?: number;
-  /** Longest time a route waits in a batch, in ms. Default 200. */
-  flushMs?: number;
-  /**
-   * Route Monitoring messages waiting for their peer's lookup at which a write asks its
-   * sender to wait. Default 4,096: lookups of many routers overlap (one spool drainer
-   * feeds them all), and a table dump behind one lookup stays a few MiB.
-   */
-  maxWaiting?: number;
-  /** Attribute set ids remembered as stored; the set is cleared when larger. */
-  attrCacheSize?: number;
-  /**
-   * Opens a one-connection pool for a lane (the lanes' own, so that one whose connection
-   * died mid-statement can be thrown away whole). Default: lanes reserve from `sql`.
-   */
-  connect?: () => Sql;
-  /** Called with a failed batch's or statement's error (the writer goes on). */
-  onError?: (e: unknown) => void;
-  /** Clock for zero per-peer timestamps, in ms. */
-  now?: () => number;
-}
-
-/** Counters of a writer. */
-export interface WriterStats extends BatchStats {
-  routes: number;
-  attrSets: number;
-  errors: number;
-}
+export type { WriterOptions, WriterStats } from "./writer_options.ts";
 
 /**
  * Writes decoded BMP messages of any number of routers into the store.
@@ -131,6 +100,7 @@ export class StoreWriter implements SpoolMarks {
       peers: this.#peers,
       firstLoad: this.#firstLoad,
       now: this.#now,
+      markSource: opts.markSource ?? "",
     });
   }
 
@@ -141,7 +111,7 @@ export class StoreWriter implements SpoolMarks {
    * @param opts batch sizes, lanes, error hook
    */
   static async open(sql: Sql, opts: WriterOptions = {}): Promise<StoreWriter> {
-    const marks = await readMarks(sql);
+    const marks = await readMarks(sql, opts.markSource ?? "");
     const w = new StoreWriter(sql, opts);
     const ctx: LaneContext = {
       sql,
@@ -152,6 +122,7 @@ export class StoreWriter implements SpoolMarks {
       attrs: w.#attrs,
       stats: w.stats,
       fail: (e) => w.#fail(e),
+      markSource: opts.markSource ?? "",
     };
     for (let i = 0; i < (opts.lanes ?? 2); i++) {
       w.#lanes.push(await Lane.open(ctx, i, marks.lanes.get(i) ?? { upTo: 0, ahead: new Set() }));

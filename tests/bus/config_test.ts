@@ -36,6 +36,12 @@ Deno.test("loadConfig() reads BUS_URL lists, durations and sizes", () => {
   assertEquals(loadConfig({ BUS_MAX_AGE: "0" }).BUS_MAX_AGE, 0);
 });
 
+Deno.test("loadConfig() reads BUS_PARSED: off by default, true or false in any case", () => {
+  assertEquals(loadConfig({}).BUS_PARSED, false);
+  assertEquals(loadConfig({ BUS_URL: "nats://n1", BUS_PARSED: "TRUE" }).BUS_PARSED, true);
+  assertEquals(loadConfig({ BUS_URL: "nats://n1", BUS_PARSED: "false" }).BUS_PARSED, false);
+});
+
 Deno.test("loadConfig() refuses bad bus values in one line naming the variable", () => {
   const bad: [Record<string, string>, string][] = [
     [{ BUS_URL: "http://n1:4222" }, 'BUS_URL="http://n1:4222": cannot read'],
@@ -52,6 +58,8 @@ Deno.test("loadConfig() refuses bad bus values in one line naming the variable",
     [{ BUS_URL: "nats://n1", BUS_USER: "u", BUS_TOKEN: "t" }, "BUS_USER, BUS_TOKEN: set only one"],
     [{ BUS_PASSWORD: "secret" }, "BUS_PASSWORD: set BUS_USER too"],
     [{ STORE: "none" }, "STORE=none: set BUS_URL too"],
+    [{ BUS_URL: "nats://n1", BUS_PARSED: "yes" }, "BUS_PARSED=\"yes\": must be 'true' or 'false'"],
+    [{ BUS_PARSED: "true" }, "BUS_PARSED=true: set BUS_URL too"],
     [{ STORE: "nothing", BUS_URL: "nats://n1" }, "STORE=\"nothing\": must be 'database' or 'none'"],
   ];
   for (const [env, start] of bad) {

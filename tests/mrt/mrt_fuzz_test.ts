@@ -17,7 +17,7 @@
  */
 
 import { mrtRecordJson } from "../../src/cli/decode_mrt.ts";
-import { jsonReplacer } from "../../src/cli/json.ts";
+import { jsonReplacer } from "../../src/bmp/json.ts";
 import { decompress } from "../../src/io/file.ts";
 import { bgpdumpLines } from "../../src/mrt/bgpdump.ts";
 import { MRT_HEADER_LENGTH, type MrtItem, readMrt } from "../../src/mrt/reader.ts";

@@ -84,8 +84,12 @@ export async function migrateBefore(sql: Sql, name: string): Promise<void> {
   }
 }
 
-/** Stores a lab capture's messages as router 192.0.2.1, its Peer Downs left out. */
+/**
+ * Stores a lab capture's messages as router 192.0.2.1, its Peer Downs left out, with
+ * today's writer (so with the columns of every migration added first).
+ */
 export async function storeLabRoutes(sql: Sql, rel: string): Promise<void> {
+  await addLaterColumns(sql, "");
   const writer = await StoreWriter.open(sql);
   const router = await writer.router("192.0.2.1", "192.0.2.1");
   for (const it of readBmpStream(await readInput(fixture(rel)))) {

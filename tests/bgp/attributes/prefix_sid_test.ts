@@ -12,7 +12,7 @@ import {
   prefixSidText,
 } from "../../../src/bgp/attributes/prefix_sid.ts";
 import { decodeUpdate, type UpdateContext } from "../../../src/bgp/update.ts";
-import { messageJson } from "../../../src/cli/json.ts";
+import { messageJson } from "../../../src/bmp/json.ts";
 import { messageLine } from "../../../src/control/line.ts";
 import { attrRow } from "../../../src/store/rows/attrs.ts";
 import { WireReader } from "../../../src/wire/reader.ts";

@@ -3,7 +3,7 @@ import { flowspecActions } from "../../../src/bgp/nlri/flowspec.ts";
 import type { Nlri } from "../../../src/bgp/nlri/types.ts";
 import { decodeExtendedCommunities } from "../../../src/bgp/attributes/extended_communities.ts";
 import { WireReader } from "../../../src/wire/reader.ts";
-import { jsonReplacer, messageJson } from "../../../src/cli/json.ts";
+import { jsonReplacer, messageJson } from "../../../src/bmp/json.ts";
 import {
   asPath,
   assertDecodeError,

@@ -1,17 +1,19 @@
 /**
- * The JSON form of decoded messages (`bmpmon decode --format jsonl`): the decoded objects
- * with communities as text, timestamps as ISO 8601, 64-bit values as numbers when exact
- * and strings otherwise. Field names are listed in README.md.
+ * The JSON form of decoded messages: the objects `bmpmon decode --format jsonl` prints and
+ * `bmp.parsed.*` carries on the bus (src/bus/parsed.ts), with communities as text,
+ * timestamps as ISO 8601, 64-bit values as numbers when exact and strings otherwise.
+ * Field names are listed in README.md ("JSON fields").
  *
  * @module
  */
 
 import { communityText, largeCommunityText } from "../bgp/attributes/communities.ts";
 import { familyName } from "../bgp/constants.ts";
-import type { BmpMessage } from "../bmp/message.ts";
-import type { PerPeerHeader } from "../bmp/per_peer_header.ts";
-import { PEER_TYPE_NAMES } from "../bmp/constants.ts";
+import type { BmpMessage } from "./message.ts";
+import type { PerPeerHeader } from "./per_peer_header.ts";
+import { PEER_TYPE_NAMES } from "./constants.ts";
 import type { PathAttributes } from "../bgp/update.ts";
+import type { DecodeError } from "../wire/errors.ts";
 
 /** ISO 8601 time with microseconds from BMP seconds and microseconds. */
 export function isoTime(sec: number, usec: number): string {
@@ -56,6 +58,38 @@ export function messageJson(m: BmpMessage): Record<string, unknown> {
     out.update = { ...m.update, attributes: attributesJson(m.update.attributes) };
   }
   return out;
+}
+
+/** Where a stream broke, for the JSON of a framing error (`readBmpStream`'s items). */
+export interface FramingBreak {
+  /** Bytes skipped from the broken frame on. */
+  skipped: number;
+  /** Where reading resumed (-1: nowhere, the rest was skipped). */
+  resumeAt: number;
+}
+
+/**
+ * The JSON object of a message that could not be decoded (`kind: "error"`), or of a
+ * framing break when `framing` is given. The caller adds where it was (`file`, `flow`).
+ *
+ * @example
+ * ```ts
+ * import { errorJson } from "./json.ts";
+ * import { DecodeError } from "../wire/errors.ts";
+ * const o = errorJson(new DecodeError("bad-length", 40, "Cannot decode X"));
+ * if (o.framing !== false || o.offset !== 40 || o.message_type !== null) throw new Error();
+ * ```
+ */
+export function errorJson(e: DecodeError, framing?: FramingBreak): Record<string, unknown> {
+  return {
+    kind: "error",
+    framing: framing !== undefined,
+    code: e.code,
+    offset: e.offset,
+    message_type: e.messageType ?? null,
+    reason: e.message,
+    ...(framing ? { skipped: framing.skipped, resume_offset: framing.resumeAt } : {}),
+  };
 }
 
 /** `JSON.stringify` replacer: bigint as a string. */
