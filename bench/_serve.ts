@@ -125,3 +125,17 @@ export async function serverCpuSeconds(sql: postgres.Sql): Promise<number | unde
     return undefined;
   }
 }
+
+/** Rows of `route_history`. */
+export async function historyRows(sql: postgres.Sql): Promise<number> {
+  return (await sql`SELECT count(*)::int AS n FROM route_history`)[0].n;
+}
+
+/** Polls `check` (errors count as false) every 100 ms until true; 15 minutes at most. */
+export async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 900_000;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

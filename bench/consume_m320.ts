@@ -14,7 +14,7 @@
 import postgres from "postgres";
 import { readInput } from "../src/io/file.ts";
 import { startNats } from "../tests/bus/_nats.ts";
-import { cpuSeconds, startServe } from "./_serve.ts";
+import { cpuSeconds, historyRows as rows, startServe, until } from "./_serve.ts";
 
 const URL_ = Deno.env.get("DATABASE_URL");
 if (!URL_) throw new Error("DATABASE_URL is required (the server the benches create databases on)");
@@ -28,18 +28,6 @@ async function send(port: number): Promise<Deno.Conn> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   for (let off = 0; off < stream.length;) off += await conn.write(stream.subarray(off));
   return conn;
-}
-
-async function rows(sql: postgres.Sql): Promise<number> {
-  return (await sql`SELECT count(*)::int AS n FROM route_history`)[0].n;
-}
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 900_000;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** A plain `serve`: seconds until the M320 is committed. */

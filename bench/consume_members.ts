@@ -17,7 +17,7 @@ import { memberOf } from "../src/bus/membership.ts";
 import { readInput } from "../src/io/file.ts";
 import { startNats } from "../tests/bus/_nats.ts";
 import { sendFrom } from "../tests/bus/_routers.ts";
-import { cpuSeconds, startServe } from "./_serve.ts";
+import { cpuSeconds, historyRows as rows, startServe, until } from "./_serve.ts";
 
 const URL_ = Deno.env.get("DATABASE_URL");
 if (!URL_) throw new Error("DATABASE_URL is required (the server the benches create databases on)");
@@ -31,18 +31,6 @@ const stream = await readInput(
 const ROUTERS = ["127.0.0.1"];
 for (let i = 2; ROUTERS.length < 2; i++) {
   if (memberOf(`127.0.0.${i}`, 2) !== memberOf(ROUTERS[0], 2)) ROUTERS.push(`127.0.0.${i}`);
-}
-
-async function rows(sql: postgres.Sql): Promise<number> {
-  return (await sql`SELECT count(*)::int AS n FROM route_history`)[0].n;
-}
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 900_000;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** `count` members storing the stream at `natsUrl`: seconds, and their CPU in all. */

@@ -16,7 +16,9 @@ import {
   credsAuthenticator,
   type NatsConnection,
   type NodeConnectionOptions,
+  type TlsOptions,
 } from "@nats-io/transport-node";
+import { checkServerIdentity, type ConnectionOptions, type PeerCertificate } from "node:tls";
 import type { Config } from "../config.ts";
 import { BusError, oneLine } from "./errors.ts";
 
@@ -71,9 +73,30 @@ export function connectionOptions(config: Config): NodeConnectionOptions {
     o.authenticator = credsAuthenticator(creds);
   }
   if (config.BUS_TLS_CA_FILE || servers.some((s) => s.tls)) {
-    o.tls = config.BUS_TLS_CA_FILE ? { caFile: config.BUS_TLS_CA_FILE } : {};
+    // nats.js hands node:tls whatever else its tls options hold.
+    const tls: TlsOptions & Pick<ConnectionOptions, "checkServerIdentity"> = {
+      checkServerIdentity: checkAddressIdentity,
+    };
+    if (config.BUS_TLS_CA_FILE) tls.caFile = config.BUS_TLS_CA_FILE;
+    o.tls = tls;
   }
   return o;
+}
+
+/**
+ * Checks a NATS server's certificate for the name it was dialled by, or for its address when
+ * it was dialled by IP address: nats.js then gives node:tls no server name (SNI takes none),
+ * and node:tls would check the certificate against "localhost", refusing `tls://127.0.0.1`
+ * with a certificate for IP 127.0.0.1. node:tls calls this with its options as `this`: the
+ * socket it upgrades, connected to that address.
+ */
+function checkAddressIdentity(
+  this: { servername?: string; socket?: { remoteAddress?: string } } | undefined,
+  host: string,
+  cert: PeerCertificate,
+): Error | undefined {
+  const address = this?.servername ? undefined : this?.socket?.remoteAddress;
+  return checkServerIdentity(address ?? host, cert);
 }
 
 /** How long a start waits for a JetStream that answers late (a cluster electing). */
@@ -86,7 +109,7 @@ const TRANSIENT = /timeout|timed out|temporarily unavailable/i;
  * @throws {BusError} when no server can be reached, one refuses the credentials, JetStream
  * is not enabled, or the existing stream's settings do not fit
  */
-export async function openBus(config: Config): Promise<Bus> {
+export async function openBus(config: Config, opts: { reader?: boolean } = {}): Promise<Bus> {
   const where = config.BUS_URL!.map((s) => s.url).join(",");
   let nc: NatsConnection;
   try {
@@ -112,7 +135,7 @@ export async function openBus(config: Config): Promise<Bus> {
         }
         throw new BusError(`BUS_URL=${where}: JetStream is not available: ${oneLine(e)}`);
       }
-      const settings = streamSettings(config);
+      const settings = { ...streamSettings(config), reader: opts.reader };
       try {
         const { warnings, created } = await ensureStream(jsm, settings);
         return { nc, js: jetstream(nc), jsm, stream: settings, warnings, created };

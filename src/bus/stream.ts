@@ -6,7 +6,7 @@
  * BUS_REPLICAS and a duplicate window of {@linkcode DUPLICATE_WINDOW_MS}: a message
  * published again within it (same msgID) is stored once.
  *
- * An existing stream that cannot work (it lacks `bmp.raw.>`, or `bmp.parsed.>` with
+ * An existing stream that cannot work for an edge (it lacks `bmp.raw.>`, or `bmp.parsed.>` with
  * BUS_PARSED, other retention, other replica count, a shorter duplicate window) is an
  * error naming the setting; other differences (age, size, storage) are warnings: the
  * operator may have changed them on purpose.
@@ -40,6 +40,11 @@ export interface StreamSettings {
   maxBytes: number;
   /** BUS_PARSED: the stream must hold `bmp.parsed.>` as well. */
   parsed?: boolean;
+  /**
+   * `consume`: it only reads, so an existing stream needs `bmp.raw.>` and nothing else;
+   * replicas, limits and the duplicate window are the publishing edges' to check.
+   */
+  reader?: boolean;
 }
 
 /** The JetStream configuration of a new stream. */
@@ -95,6 +100,7 @@ export function checkStream(c: StreamConfig, s: StreamSettings): string[] {
         "not bmp.raw.> (use another BUS_STREAM or change the stream)",
     );
   }
+  if (s.reader) return [];
   // Publishes outside every stream are never acked: the bus would stall on the first one.
   if (s.parsed && !covers("bmp.parsed.>")) {
     throw new BusError(

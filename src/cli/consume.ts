@@ -41,7 +41,7 @@ export async function runConsume(config: Config): Promise<number> {
   }
   await setupLogging(config.LOG_LEVEL);
   const log = logger("consume");
-  const bus = await openBus(config);
+  const bus = await openBus(config, { reader: true });
   for (const w of bus.warnings) log.warn(w, {});
   const member = config.CONSUME_MEMBER;
   const source = markSource(config.BUS_STREAM, member);

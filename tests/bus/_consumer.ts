@@ -6,7 +6,7 @@
  */
 
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
+import { connect, type NodeConnectionOptions } from "@nats-io/transport-node";
 
 /** One message as the consumer saw it. */
 export interface Consumed {
@@ -16,14 +16,18 @@ export interface Consumed {
   streamSeq: number;
 }
 
-/** Reads every `bmp.raw.>` message of `stream` on `url`, waiting at most `ms` for `count`. */
+/**
+ * Reads every `bmp.raw.>` message of `stream` on `url`, waiting at most `ms` for `count`;
+ * `opts` add to the connection's options (credentials, TLS).
+ */
 export async function consumeAll(
   url: string,
   stream: string,
   count: number,
   ms = 30_000,
+  opts: NodeConnectionOptions = {},
 ): Promise<Consumed[]> {
-  const nc = await connect({ servers: url });
+  const nc = await connect({ ...opts, servers: url });
   try {
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(stream);
@@ -47,9 +51,13 @@ export async function consumeAll(
   }
 }
 
-/** The number of messages `stream` holds. */
-export async function streamMessages(url: string, stream: string): Promise<number> {
-  const nc = await connect({ servers: url });
+/** The number of messages `stream` holds; `opts` as for {@linkcode consumeAll}. */
+export async function streamMessages(
+  url: string,
+  stream: string,
+  opts: NodeConnectionOptions = {},
+): Promise<number> {
+  const nc = await connect({ ...opts, servers: url });
   try {
     const jsm = await jetstreamManager(nc);
     return (await jsm.streams.info(stream)).state.messages;

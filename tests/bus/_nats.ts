@@ -33,6 +33,13 @@ export interface NatsOptions {
   port?: number;
   /** A node of a JetStream cluster: its name, cluster port and the other nodes' ones. */
   cluster?: { serverName: string; port: number; routes: number[] };
+  /** TLS required on the client port, with this certificate and key (PEM files). */
+  tls?: { certFile: string; keyFile: string };
+  /**
+   * Operator mode (decentralized JWT auth): the operator's JWT, the system account and the
+   * account JWTs (by public key) the server knows without an account server.
+   */
+  operator?: { jwt: string; systemAccount: string; accounts: Record<string, string> };
 }
 
 /** A free TCP port on 127.0.0.1. */
@@ -63,7 +70,19 @@ cluster {
 }
 `
     : "";
-  return `listen: 127.0.0.1:${port}\n${js}${auth}${cluster}`;
+  const tls = opts.tls
+    ? `tls {\n  cert_file: "${opts.tls.certFile}"\n  key_file: "${opts.tls.keyFile}"\n}\n`
+    : "";
+  const op = opts.operator;
+  const operator = op
+    ? `operator: ${op.jwt}
+system_account: ${op.systemAccount}
+resolver: MEMORY
+resolver_preload: {
+${Object.entries(op.accounts).map(([k, v]) => `  ${k}: ${v}\n`).join("")}}
+`
+    : "";
+  return `listen: 127.0.0.1:${port}\n${js}${auth}${cluster}${tls}${operator}`;
 }
 
 async function waitPort(port: number, up: boolean, ms: number): Promise<void> {
@@ -102,7 +121,7 @@ export async function startNats(opts: NatsOptions = {}): Promise<NatsServer> {
   };
   const s: NatsServer = {
     port,
-    url: `nats://127.0.0.1:${port}`,
+    url: `${opts.tls ? "tls" : "nats"}://127.0.0.1:${port}`,
     storeDir,
     async start() {
       child = new Deno.Command("nats-server", {
@@ -138,4 +157,25 @@ export async function startCluster(n: number): Promise<{ nodes: NatsServer[]; ur
     })
   ));
   return { nodes, url: nodes.map((s) => s.url).join(",") };
+}
+
+/** The value of the unlabelled metric `name` on the /metrics of 127.0.0.1:`port`. */
+export async function metric(port: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
+  if (!m) throw new Error(`no ${name} in /metrics`);
+  return Number(m[1]);
+}
+
+/** Runs `fn` with a server started with `opts`, closed after. */
+export async function withNats(
+  opts: NatsOptions,
+  fn: (n: NatsServer) => Promise<void>,
+): Promise<void> {
+  const n = await startNats(opts);
+  try {
+    await fn(n);
+  } finally {
+    await n.close();
+  }
 }

@@ -72,3 +72,11 @@ export function logged(log: string[], msg: string): Record<string, number> {
   const o = JSON.parse(line);
   return o.properties ?? o;
 }
+
+/** The four lab captures the bus tests feed, each a router of its own. */
+export const LAB_CAPTURES = [
+  "gobgp-frr-lab/gobgp-3.10-pre-100.bmp",
+  "gobgp-frr-lab/frr-8.4-prepost-1k.bmp",
+  "gobgp-frr-lab/gobgp-3.10-all-1k.bmp",
+  "gobgp-frr-lab/frr-8.4-mirror-100.bmp",
+];

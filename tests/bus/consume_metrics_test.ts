@@ -20,14 +20,9 @@ import { dbTest, serve, type Served, until } from "../e2e/_serve.ts";
 import { parsePrometheusText, sampleValue } from "../metrics/_prom.ts";
 import { consume, type Consuming, freshDatabase } from "./_consume.ts";
 import { freePort, startNats } from "./_nats.ts";
-import { logged } from "./_routers.ts";
+import { LAB_CAPTURES, logged } from "./_routers.ts";
 
-const LAB = [
-  "gobgp-frr-lab/gobgp-3.10-pre-100.bmp",
-  "gobgp-frr-lab/frr-8.4-prepost-1k.bmp",
-  "gobgp-frr-lab/gobgp-3.10-all-1k.bmp",
-  "gobgp-frr-lab/frr-8.4-mirror-100.bmp",
-].map(fixture);
+const LAB = LAB_CAPTURES.map(fixture);
 
 /**
  * Replays `f` into `edge`, waits until it read the connection to its end (`n` in all) and

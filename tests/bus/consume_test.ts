@@ -15,13 +15,9 @@ import { dbTest, serve, type Served, until } from "../e2e/_serve.ts";
 import { consume, type Consuming, freshDatabase } from "./_consume.ts";
 import { content, converges, historyRows, sendM320, settled } from "./_store_content.ts";
 import { freePort, type NatsServer, startNats } from "./_nats.ts";
+import { LAB_CAPTURES } from "./_routers.ts";
 
-const LAB = [
-  "gobgp-frr-lab/gobgp-3.10-pre-100.bmp",
-  "gobgp-frr-lab/frr-8.4-prepost-1k.bmp",
-  "gobgp-frr-lab/gobgp-3.10-all-1k.bmp",
-  "gobgp-frr-lab/frr-8.4-mirror-100.bmp",
-].map(fixture);
+const LAB = LAB_CAPTURES.map(fixture);
 
 /**
  * Replays `files` into each collector, the next only once the collector has read the

@@ -11,20 +11,13 @@ import { fixture } from "../_data.ts";
 import postgres from "postgres";
 import { dbTest, serve, type Served, until } from "../e2e/_serve.ts";
 import { consumeAll, type Consumed, streamMessages } from "./_consumer.ts";
-import { startNats } from "./_nats.ts";
+import { metric, startNats } from "./_nats.ts";
 
 function countMessages(data: Uint8Array): number {
   const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let n = 0;
   for (let p = 0; p + 6 <= data.length; p += v.getUint32(p + 1)) n++;
   return n;
-}
-
-async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(text);
-  if (!m) throw new Error(`no ${name} in /metrics`);
-  return Number(m[1]);
 }
 
 /**

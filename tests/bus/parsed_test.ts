@@ -38,7 +38,8 @@ import { fixture } from "../_data.ts";
 import { taskArgs } from "../_tasks.ts";
 import { DATABASE_URL, dbTest, serve, type Served, until } from "../e2e/_serve.ts";
 import { consumeAll, type Consumed, streamMessages } from "./_consumer.ts";
-import { freePort, startNats } from "./_nats.ts";
+import { concat } from "../_bytes.ts";
+import { freePort, metric, startNats } from "./_nats.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const text = new TextDecoder();
@@ -100,23 +101,6 @@ async function brokenCapture(dir: string): Promise<string> {
   const path = `${dir}/broken-marker.bmp`;
   await Deno.writeFile(path, b);
   return path;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
-async function metric(port: number, name: string): Promise<number> {
-  const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(body);
-  if (!m) throw new Error(`no ${name} in /metrics`);
-  return Number(m[1]);
 }
 
 function byConnection(msgs: Consumed[]): Consumed[][] {

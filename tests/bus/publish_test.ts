@@ -12,6 +12,7 @@ import { taskArgs } from "../_tasks.ts";
 import { dbTest, serve, until } from "../e2e/_serve.ts";
 import { consumeAll, type Consumed, streamMessages } from "./_consumer.ts";
 import { startNats } from "./_nats.ts";
+import { concat } from "../_bytes.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -39,16 +40,6 @@ function countMessages(data: Uint8Array): number {
   let n = 0;
   for (let p = 0; p + 6 <= data.length; p += v.getUint32(p + 1)) n++;
   return n;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }
 
 dbTest(

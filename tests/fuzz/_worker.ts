@@ -34,6 +34,7 @@ import {
   type Source,
   streamAt,
 } from "./_mutate.ts";
+import { concat } from "../_bytes.ts";
 
 /** The codes `DecodeError` may carry (src/wire/errors.ts). */
 export const KNOWN_CODES: ReadonlySet<string> = new Set([
@@ -322,24 +323,14 @@ export function replay(file: Uint8Array): string[] {
   return out;
 }
 
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 /** The shortest input among: the mutant alone, after the session's Peer Ups, after the
  * whole session, that still fails {@linkcode replay}. */
 function reproducer(history: Uint8Array[], mutant: Uint8Array): Uint8Array {
   const framed = (m: Uint8Array) => m.subarray(0, Math.min(m.length, readField(m, 1, 4)));
   const candidates = [
     mutant,
-    concatAll([...history.filter((m) => m[5] === 3).map(framed), mutant]),
-    concatAll([...history.map(framed), mutant]),
+    concat([...history.filter((m) => m[5] === 3).map(framed), mutant]),
+    concat([...history.map(framed), mutant]),
   ];
   for (const c of candidates) if (replay(c).length) return c;
   return mutant;

@@ -1,6 +1,7 @@
 import { isPcap, readPcap, type TcpFlow } from "../../src/io/pcap.ts";
 import { MAX_SEGMENT, writePcap } from "../../src/io/pcap_write.ts";
 import { assert, assertBytes, assertEquals } from "../_assert.ts";
+import { concat } from "../_bytes.ts";
 
 // ---------------------------------------------------------------------------------------
 // Helpers: packet and container builders, so each test states exactly what is on the wire.
@@ -18,15 +19,6 @@ function assertThrows(fn: () => unknown, includes: string): void {
 
 const text = (s: string) => new TextEncoder().encode(s);
 const str = (b: Uint8Array) => new TextDecoder().decode(b);
-const concat = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-};
 
 const SYN = 0x02;
 const PSH_ACK = 0x18;

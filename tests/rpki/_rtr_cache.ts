@@ -7,6 +7,7 @@
 
 import { encodeRtrPdu } from "../../src/rpki/rtr_pdu.ts";
 import { parsePrefix, type Vrp } from "../../src/rpki/vrp.ts";
+import { concat as concatAll } from "../_bytes.ts";
 
 /** An IPv4 or IPv6 Prefix PDU announcing (or withdrawing) `v`. */
 export function prefixPdu(v: Vrp, announce = true, version = 1): Uint8Array {
@@ -25,13 +26,7 @@ export function prefixPdu(v: Vrp, announce = true, version = 1): Uint8Array {
 
 /** Concatenates byte arrays. */
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatAll(parts);
 }
 
 /** Timers carried in a version 1 End of Data. */
