@@ -5,6 +5,7 @@
  */
 
 import postgres from "postgres";
+import { permissionFlagsOf, taskArgs } from "../_tasks.ts";
 import { DATABASE_URL, spawnLogged } from "../e2e/_serve.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
@@ -36,10 +37,20 @@ export async function freshDatabase(): Promise<{ url: string; drop(): Promise<vo
   };
 }
 
-/** Starts `bmpmon consume` with `env` (BUS_URL, DATABASE_URL, DATA_DIR) and waits until it reads. */
-export async function consume(env: Record<string, string>): Promise<Consuming> {
+/**
+ * Starts `bmpmon consume` with `env` (BUS_URL, DATABASE_URL, DATA_DIR) and waits until it
+ * reads. `taskFlags`: with the permission flags `deno task start` and `compile` give for
+ * `env` (the binary of bmpmon-consume.service runs consume with them), not --allow-all.
+ */
+export async function consume(
+  env: Record<string, string>,
+  opts: { taskFlags?: boolean } = {},
+): Promise<Consuming> {
+  const flags = opts.taskFlags
+    ? permissionFlagsOf(await taskArgs("start", { LOG_LEVEL: "INFO", ...env }))
+    : ["--allow-all"];
   const { log, signal } = await spawnLogged(
-    ["run", "--allow-all", MAIN, "consume"],
+    ["run", ...flags, MAIN, "consume"],
     { LOG_LEVEL: "INFO", ...env },
     '"consuming ',
     "consume",

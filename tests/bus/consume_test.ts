@@ -98,7 +98,8 @@ dbTest("edge (STORE=none) -> JetStream -> consume stores what a plain serve stor
     assert(/^bmpmon_bus_published_total [1-9]/m.test(text), "the edge published");
     const want = await settled(plain.sql);
     assert(Number(want.rib) > 0 && Number(want.history) > 0, JSON.stringify(want));
-    r.consumer = await consume(env);
+    // With the flags the compiled binary has (bmpmon-consume.service), not --allow-all.
+    r.consumer = await consume(env, { taskFlags: true });
     await converges(sql, want, 60_000, plain.sql);
     assertEquals(await r.consumer.stop(), 0);
     // Started again on the same position and database: nothing more is written.
