@@ -9,6 +9,7 @@
 
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { ConsumerStats } from "./consumer.ts";
+import { BusLink, type LinkLog } from "./link.ts";
 import type { Member } from "./membership.ts";
 
 /** A snapshot of a consume run (src/cli/consume.ts). */
@@ -48,9 +49,6 @@ interface ConsumerView {
   readonly last: number;
 }
 
-/** A log function: level, message, fields. */
-type Log = (level: "info" | "warn", message: string, fields: Record<string, unknown>) => void;
-
 /**
  * The changing state of one consume run; the reading loop sets `pending`, `caughtUp`,
  * `resumeSeq` and `restarts`, {@linkcode ConsumeRun.watch} the connection.
@@ -78,8 +76,7 @@ export class ConsumeRun {
   readonly member: Member;
   readonly servers: string[];
   readonly startSeq: number;
-  #connected = true;
-  #downSince?: number;
+  #link?: BusLink;
   pending = 0;
   caughtUp = false;
   resumeSeq: number;
@@ -99,7 +96,7 @@ export class ConsumeRun {
 
   /** Whether the NATS connection is up. */
   get connected(): boolean {
-    return this.#connected;
+    return this.#link?.connected ?? true;
   }
 
   /** The run now. */
@@ -109,8 +106,8 @@ export class ConsumeRun {
       stream: this.stream,
       member: this.member,
       servers: this.servers,
-      connected: this.#connected,
-      downSince: this.#downSince,
+      connected: this.connected,
+      downSince: this.#link?.downSince,
       startSeq: this.startSeq,
       lastSeq: c.last,
       pending: this.pending,
@@ -126,25 +123,12 @@ export class ConsumeRun {
    * Follows the connection's status events until it is closed, logging `bus down` and
    * `bus back`.
    */
-  async watch(nc: NatsConnection, log: Log): Promise<void> {
-    for await (const s of nc.status()) {
-      if (s.type === "disconnect" && this.#connected) {
-        this.#connected = false;
-        this.#downSince = Date.now();
-        log("warn", "bus down: reading waits until it is back", {
-          server: s.server,
-          seq: this.#consumer.last,
-        });
-      } else if (s.type === "reconnect") {
-        const downMs = this.#downSince ? Date.now() - this.#downSince : 0;
-        this.#connected = true;
-        this.#downSince = undefined;
-        log("info", "bus back: reading on", {
-          server: s.server,
-          down_s: Math.round(downMs / 100) / 10,
-          seq: this.#consumer.last,
-        });
-      }
-    }
+  watch(nc: NatsConnection, log: LinkLog): Promise<void> {
+    this.#link = new BusLink(nc, log, {
+      fields: () => ({ seq: this.#consumer.last }),
+      down: "bus down: reading waits until it is back",
+      back: "bus back: reading on",
+    });
+    return this.#link.watch();
   }
 }

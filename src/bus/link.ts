@@ -1,7 +1,7 @@
 /**
  * Whether the bus publisher may send now: it follows the NATS connection's status events,
  * logs `bus down` and `bus back`, and checks the client's own flag as well (the events
- * come late).
+ * come late). `consume` follows its connection with it too, with lines of its own.
  *
  * @module
  */
@@ -9,7 +9,7 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 
 /** The publisher's log function (`BusPublisherOptions.log`). */
-type Log = (
+export type LinkLog = (
   level: "info" | "warn" | "error",
   message: string,
   fields: Record<string, unknown>,
@@ -18,7 +18,8 @@ type Log = (
 /** The state of the publisher's connection to the bus. */
 export class BusLink {
   readonly #nc: NatsConnection;
-  readonly #log: Log;
+  readonly #log: LinkLog;
+  readonly #lines: { down: string; back: string };
   readonly #fields: () => Record<string, unknown>;
   readonly #onBack: () => void;
   #connected = true;
@@ -29,16 +30,26 @@ export class BusLink {
   /**
    * @param fields what the `bus down`/`bus back` lines add (the acked mark, the backlog)
    * @param onBack called when the connection is back
+   * @param down, back the lines logged (default: the publisher's)
    */
   constructor(
     nc: NatsConnection,
-    log: Log,
-    opts: { fields: () => Record<string, unknown>; onBack: () => void },
+    log: LinkLog,
+    opts: {
+      fields: () => Record<string, unknown>;
+      onBack?: () => void;
+      down?: string;
+      back?: string;
+    },
   ) {
     this.#nc = nc;
     this.#log = log;
     this.#fields = opts.fields;
-    this.#onBack = opts.onBack;
+    this.#onBack = opts.onBack ?? (() => {});
+    this.#lines = {
+      down: opts.down ?? "bus down: the spool keeps messages until it is back",
+      back: opts.back ?? "bus back: publishing the backlog",
+    };
   }
 
   /** Whether the status events say connected. */
@@ -69,7 +80,7 @@ export class BusLink {
         this.#connected = false;
         this.settleFirst = true;
         this.#downSince = Date.now();
-        this.#log("warn", "bus down: the spool keeps messages until it is back", {
+        this.#log("warn", this.#lines.down, {
           server: s.server,
           ...this.#fields(),
         });
@@ -77,7 +88,7 @@ export class BusLink {
         const downMs = this.#downSince ? Date.now() - this.#downSince : 0;
         this.#connected = true;
         this.#downSince = undefined;
-        this.#log("info", "bus back: publishing the backlog", {
+        this.#log("info", this.#lines.back, {
           server: s.server,
           down_s: Math.round(downMs / 100) / 10,
           ...this.#fields(),

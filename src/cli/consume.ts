@@ -67,7 +67,8 @@ export async function runConsume(config: Config): Promise<number> {
   }
   void run.watch(bus.nc, (level, message, fields) => {
     if (level === "info") log.info(message, fields);
-    else log.warn(message, fields);
+    else if (level === "warn") log.warn(message, fields);
+    else log.error(message, fields);
   }).catch(() => {});
   log.info("consuming {stream} from {seq}", {
     stream: config.BUS_STREAM,

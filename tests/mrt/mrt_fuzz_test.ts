@@ -26,6 +26,7 @@ import { mrtToBmp } from "../../src/mrt/to_bmp.ts";
 import { assertEquals } from "../_assert.ts";
 import { fixture, sharedFiles } from "../_data.ts";
 import { mixSeed, mutate, readField, Rng, writeField } from "../fuzz/_mutate.ts";
+import { concat } from "../_bytes.ts";
 
 const envInt = (name: string, dflt: number) => {
   const v = Deno.env.get(name);
@@ -97,16 +98,6 @@ async function seeds(): Promise<Uint8Array[]> {
   return out;
 }
 
-const cat = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-};
-
 /** Same item, compared by what it says (offsets shifted by `shift`). */
 function sameItem(a: MrtItem, b: MrtItem, shift: number): boolean {
   if (a.error || b.error) {
@@ -139,7 +130,7 @@ Deno.test("readMrt() yields only typed errors for FUZZ_MRT_RECORDS mutated recor
         writeField(m, off, size, lie);
       }
     }
-    const input = cat(first, m, after);
+    const input = concat([first, m, after]);
     const framed = m.length >= MRT_HEADER_LENGTH &&
       readField(m, 8, 4) === m.length - MRT_HEADER_LENGTH;
     try {

@@ -22,6 +22,7 @@ import { bgpdumpM, HAS_BGPDUMP, textLines } from "./_bgpdump.ts";
 import { impliedRib, ribDiff, storedRib } from "./_rib.ts";
 import { importInto } from "../cli/_import.ts";
 import { withDatabase } from "../store/_db.ts";
+import { concat } from "../_bytes.ts";
 
 /** Replays `path` into a new `serve`; returns its RIB, checked against `lines`. */
 async function check(path: string, lines: string[]): Promise<Map<string, string>> {
@@ -102,13 +103,7 @@ Deno.test("replay() sends MRT files as the one BMP session mrtToBmp() makes of t
     const conn = await listener.accept();
     const chunks: Uint8Array[] = [];
     for await (const c of conn.readable) chunks.push(c);
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let o = 0;
-    for (const c of chunks) {
-      out.set(c, o);
-      o += c.length;
-    }
-    return out;
+    return concat(chunks);
   })();
   const { port } = listener.addr as Deno.NetAddr;
   const r = await replay(files, { hostname: "127.0.0.1", port, rate: 0, connections: 1 });
